@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Nothing else by hand.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12: a python3.12 on PATH, else pyenv's 3.12.x (these machines), else fail clearly.
+PYTHON312 ?= $(shell for c in python3.12 "$$(PYENV_VERSION=3.12.1 pyenv which python3 2>/dev/null)" \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3 2>/dev/null); do \
+	[ -n "$$c" ] && "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { command -v "$$c"; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+
+.PHONY: help venv install demo test validate clean
+
+help:
+	@echo "make demo   - set up and start the LTI tool with a local demo LMS (SQLite)"
+	@echo "make test   - set up and run all tests"
+	@echo "make validate - validate course_content"
+
+$(PY):
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (install python3.12 or pyenv 3.12.1)"; exit 1; }
+	$(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+
+$(STAMP): $(PY) setup.py
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(NPM_STAMP): package.json
+	npm install --no-audit --no-fund --silent
+	touch $(NPM_STAMP)
+
+venv install: $(STAMP)
+
+validate: $(STAMP)
+	$(VENV)/bin/vamos validate course_content
+
+test: $(STAMP) $(NPM_STAMP)
+	$(VENV)/bin/vamos validate course_content
+	$(PY) -m pytest -q tests
+
+demo: $(STAMP)
+	$(VENV)/bin/vamos demo
+
+clean:
+	rm -rf $(VENV) node_modules instance test-artifacts *.egg-info

@@ -1,0 +1,277 @@
+"""Lesson Markdown → safe HTML, and the checks the validator runs on lesson bodies.
+
+Two layers on purpose: the validator refuses unsafe input with a precise line (trainers learn what is wrong),
+and the renderer sanitizes its output with nh3 anyway (defence in depth: nothing authored reaches a browser raw).
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+
+# Callout type → German label shown to learners.
+CALLOUT_LABELS: dict[str, str] = {
+    "fall": "Fall aus der Praxis",
+    "info": "Info",
+    "tipp": "Tipp",
+    "achtung": "Achtung",
+    "checkliste": "Checkliste",
+    "vorlage": "Vorlage",
+    "aufgabe": "Aufgabe für Ihren Verein",
+    "beispiel": "Beispiel",
+    "recht": "Rechtsgrundlage",
+}
+
+ALLOWED_RAW_TAGS = {"abbr", "sup", "sub", "br"}
+ALLOWED_TAGS = {
+    "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "s", "code", "pre", "blockquote",
+    "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img", "a",
+    "div", "p", "span", "abbr", "sup", "sub", "dl", "dt", "dd",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "download"},
+    "img": {"src", "alt", "title", "loading"},
+    "abbr": {"title"},
+    "div": {"role", "aria-label"},
+    "th": {"style", "scope"},
+    "td": {"style"},
+    "ol": {"start"},
+}
+# nh3 takes classes separately from attributes (listing "class" in both is an error).
+ALLOWED_CLASSES = {
+    "div": {"callout"} | {f"callout-{name}" for name in CALLOUT_LABELS},
+    "p": {"callout-title"},
+    "a": {"download", "external"},
+    "span": {"callout-label"},
+}
+URL_SCHEMES = {"https", "http", "mailto"}
+
+_DANGEROUS_TAGS = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "link", "meta", "base", "svg", "math"}
+_TAG_RE = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")
+_EVENT_ATTR_RE = re.compile(r"\bon[a-z]+\s*=", re.IGNORECASE)
+_BAD_SCHEME_RE = re.compile(r"(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
+_CALLOUT_OPEN_RE = re.compile(r"^\s*:::\s*([A-Za-z][\w-]*)?(.*)$")
+_WORD_RE = re.compile(r"[0-9A-Za-zÄÖÜäöüß€§][0-9A-Za-zÄÖÜäöüßÀ-ɏ€§.,'’*/-]*")
+
+
+@dataclass(frozen=True)
+class BodyProblem:
+    line: int  # 1-based line within the body
+    field: str
+    message: str
+
+
+def _render_callout(self, tokens: list[Token], idx: int, _options, env) -> str:
+    token = tokens[idx]
+    if token.nesting != 1:
+        return "</div>\n"
+    kind, _, title = token.info.strip().partition(" ")
+    label = CALLOUT_LABELS.get(kind, kind)
+    title = title.strip()
+    heading = f'<span class="callout-label">{html.escape(label)}</span>'
+    if title:
+        heading += f": {html.escape(title)}"
+    return (
+        f'<div class="callout callout-{html.escape(kind)}" role="note" aria-label="{html.escape(label)}">\n'
+        f'<p class="callout-title">{heading}</p>\n'
+    )
+
+
+def _figures(state) -> None:
+    """A paragraph holding only a titled image becomes <figure> with <figcaption> (title = caption)."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opening, inline, closing = tokens[i], tokens[i + 1], tokens[i + 2]
+        if opening.type != "paragraph_open" or inline.type != "inline" or closing.type != "paragraph_close":
+            continue
+        children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+        if len(children) == 1 and children[0].type == "image" and children[0].attrGet("title"):
+            opening.tag = closing.tag = "figure"
+            children[0].meta["caption"] = children[0].attrGet("title")
+
+
+def _render_image(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    src = _resolve(token.attrGet("src") or "", env)
+    caption = token.meta.get("caption")
+    out = f'<img src="{html.escape(src)}" alt="{html.escape(alt)}" loading="lazy">'
+    if caption:
+        out += f"<figcaption>{html.escape(caption)}</figcaption>"
+    return out
+
+
+def _render_link_open(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    href = token.attrGet("href") or ""
+    if _is_relative(href):
+        token.attrSet("href", _resolve(href, env))
+        token.attrSet("class", "download")
+        token.attrSet("download", "")
+    else:
+        token.attrSet("class", "external")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _is_relative(url: str) -> bool:
+    return not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url) and not url.startswith(("#", "/"))
+
+
+def _resolve(url: str, env) -> str:
+    resolver = env.get("media_url") if isinstance(env, dict) else None
+    return resolver(url) if resolver and _is_relative(url) else url
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(["table", "strikethrough"])
+    for name in CALLOUT_LABELS:
+        md.use(container_plugin, name=name, render=_render_callout)
+    md.core.ruler.push("vamos_figures", _figures)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("link_open", _render_link_open)
+    return md
+
+
+def render_markdown(text: str, media_url: Callable[[str], str] | None = None) -> str:
+    """Render lesson Markdown to sanitized HTML. ``media_url`` maps ``media/x.png`` to the adapter's URL."""
+    raw = markdown_parser().render(text, {"media_url": media_url})
+    return sanitize_html(_shift_headings(raw))
+
+
+def sanitize_html(fragment: str) -> str:
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        allowed_classes=ALLOWED_CLASSES,
+        link_rel="noopener noreferrer",
+        filter_style_properties={"text-align"},
+    )
+
+
+def _shift_headings(fragment: str) -> str:
+    # The page owns the single <h1> (the lesson title); a "# " in a lesson becomes <h2>.
+    return re.sub(r"<(/?)h1>", r"<\1h2>", fragment)
+
+
+# --- validation ---------------------------------------------------------------------------------------------
+
+def check_body(text: str, module_dir: Path) -> list[BodyProblem]:
+    """Every problem of a lesson body, with 1-based body lines."""
+    problems: list[BodyProblem] = []
+    problems += _check_raw_html_and_schemes(text)
+    problems += _check_callout_fences(text)
+    tokens = markdown_parser().parse(text, {})
+    for token, line in _inline_children(tokens):
+        if token.type == "image":
+            src = token.attrGet("src") or ""
+            alt = "".join(c.content for c in token.children or []).strip()
+            if not alt:
+                problems.append(BodyProblem(line, "image", f"image '{src}' has no alternative text"))
+            problems += _check_target(src, "image", line, module_dir)
+        elif token.type == "link_open":
+            href = token.attrGet("href") or ""
+            if _is_relative(href):
+                problems += _check_target(href, "link", line, module_dir)
+            elif href.startswith("http://"):
+                problems.append(BodyProblem(line, "link", f"use https:// instead of http:// ({href})"))
+    return problems
+
+
+def _check_target(url: str, field: str, line: int, module_dir: Path) -> list[BodyProblem]:
+    if not _is_relative(url):
+        return []
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    target = (module_dir / path).resolve()
+    root = module_dir.resolve()
+    if root not in target.parents:
+        return [BodyProblem(line, field, f"'{url}' points outside the module folder")]
+    if not target.is_file():
+        return [BodyProblem(line, field, f"'{url}' does not exist in the module folder")]
+    return []
+
+
+def _inline_children(tokens: list[Token]) -> Iterator[tuple[Token, int]]:
+    for token in tokens:
+        if token.type != "inline" or not token.map:
+            continue
+        line = token.map[0] + 1
+        for child in token.children or []:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            yield child, line
+
+
+def _check_raw_html_and_schemes(text: str) -> list[BodyProblem]:
+    problems = []
+    in_code = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        for match in _TAG_RE.finditer(line):
+            name = match.group(2).lower()
+            attrs = match.group(3)
+            if name in _DANGEROUS_TAGS:
+                problems.append(BodyProblem(number, "html", f"<{name}> is not allowed in lessons"))
+            elif name not in ALLOWED_RAW_TAGS:
+                problems.append(BodyProblem(number, "html", f"raw HTML <{name}> is not allowed (use Markdown)"))
+            if _EVENT_ATTR_RE.search(attrs):
+                problems.append(BodyProblem(number, "html", "event handler attributes (on…=) are not allowed"))
+        if _BAD_SCHEME_RE.search(line) and re.search(r"\]\(\s*(?:javascript|vbscript|data)\s*:|href\s*=|src\s*=", line, re.I):
+            problems.append(BodyProblem(number, "link", "javascript:, vbscript: and data: links are not allowed"))
+    return problems
+
+
+def _check_callout_fences(text: str) -> list[BodyProblem]:
+    problems = []
+    stack: list[int] = []
+    in_code = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        match = None if in_code else _CALLOUT_OPEN_RE.match(line)
+        if not match:
+            continue
+        kind = match.group(1)
+        if kind is None and not match.group(2).strip():
+            if stack:
+                stack.pop()
+            else:
+                problems.append(BodyProblem(number, "callout", "':::' closes a callout that was never opened"))
+        elif kind not in CALLOUT_LABELS:
+            problems.append(
+                BodyProblem(number, "callout", f"unknown callout type '{kind}' (allowed: {', '.join(CALLOUT_LABELS)})")
+            )
+        else:
+            stack.append(number)
+    problems += [BodyProblem(line, "callout", "callout is not closed with ':::'") for line in stack]
+    return problems
+
+
+def count_words(text: str) -> int:
+    """Words of running text, ignoring Markdown syntax, URLs and callout fences."""
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    text = re.sub(r"\]\([^)]*\)", "]", text)
+    text = re.sub(r"^\s*:::.*$", lambda m: m.group(0).replace(":::", " "), text, flags=re.M)
+    text = re.sub(r"https?://\S+", " ", text)
+    return len(_WORD_RE.findall(text))
+
+
+def plain_text(text: str) -> str:
+    """The lesson as plain text (for search and certificates)."""
+    return re.sub(r"\s+", " ", nh3.clean(render_markdown(text), tags=set())).strip()
