@@ -141,9 +141,18 @@ def markdown_parser() -> MarkdownIt:
     return md
 
 
+# The gender star (Migrant*innen, Teilnehmer*in) sits between letters, where CommonMark would read two of them
+# in one paragraph as emphasis. Authors write German, not intra-word emphasis, so such stars are literal.
+_GENDER_STAR_RE = re.compile(r"(?<=[A-Za-zÄÖÜäöüß])\*(?=[a-zäöüß])")
+
+
+def protect_gender_star(text: str) -> str:
+    return _GENDER_STAR_RE.sub(r"\\*", text)
+
+
 def render_markdown(text: str, media_url: Callable[[str], str] | None = None) -> str:
     """Render lesson Markdown to sanitized HTML. ``media_url`` maps ``media/x.png`` to the adapter's URL."""
-    raw = markdown_parser().render(text, {"media_url": media_url})
+    raw = markdown_parser().render(protect_gender_star(text), {"media_url": media_url})
     return sanitize_html(_shift_headings(raw))
 
 

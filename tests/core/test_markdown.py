@@ -58,3 +58,9 @@ def test_allowed_inline_html_survives():
 
 def test_word_count_ignores_markup():
     assert count_words("::: fall Titel\nEin Satz mit [Link](https://x.y/z).\n:::\n") == 6
+
+
+def test_gender_star_is_never_emphasis():
+    out = render_markdown("Migrant*innen und Ehrenamtliche*r treffen Teilnehmer*innen. Das ist *wichtig*.")
+    assert "Migrant*innen" in out and "Ehrenamtliche*r" in out and "Teilnehmer*innen" in out
+    assert out.count("<em>") == 1 and "<em>wichtig</em>" in out
