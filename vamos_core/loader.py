@@ -185,11 +185,11 @@ class _ModuleLoader:
 
         objectives = self.objectives(data, out)
         objective_ids = {o.id for o in objectives}
-        lessons = self.lessons(data, out, objective_ids)
+        sources = self.sources(data, out)
+        lessons = self.lessons(data, out, objective_ids, {source.id for source in sources})
         quiz_settings, quiz_file = self.quiz_settings(data, out)
         questions = self.questions(self.dir / quiz_file, {lesson.id for lesson in lessons}) if quiz_file else ()
         completion = self.completion(data, out)
-        sources = self.sources(data, out)
         glossary = self.glossary(self.dir / "glossary.yaml")
         certificate = self.certificate(data, out)
         if questions == () and quiz_file and not self.problems:
@@ -283,7 +283,7 @@ class _ModuleLoader:
 
     # -- lessons --------------------------------------------------------------------------------------------
 
-    def lessons(self, data: LineDict, out: ProblemList, objective_ids: set[str]) -> tuple[Lesson, ...]:
+    def lessons(self, data: LineDict, out: ProblemList, objective_ids: set[str], source_ids: set[str]) -> tuple[Lesson, ...]:
         ids = data.get("lessons")
         if not isinstance(ids, LineList):
             return ()
@@ -304,7 +304,7 @@ class _ModuleLoader:
             if not path.is_file():
                 out.add(line, f"lessons[{index}]", f"lesson file lessons/{lesson_id}.md does not exist")
                 continue
-            lesson = self.lesson(path, objective_ids)
+            lesson = self.lesson(path, objective_ids, source_ids)
             if lesson is not None:
                 lessons.append(lesson)
         lesson_dir = self.dir / "lessons"
@@ -313,7 +313,7 @@ class _ModuleLoader:
                 self.file(orphan).add(1, "id", f"lesson '{orphan.stem}' is not listed in module.yaml lessons")
         return tuple(lessons)
 
-    def lesson(self, path: Path, objective_ids: set[str]) -> Lesson | None:
+    def lesson(self, path: Path, objective_ids: set[str], source_ids: set[str]) -> Lesson | None:
         out = self.file(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -352,7 +352,7 @@ class _ModuleLoader:
                 downloads.append(Download(item["file"], item["title"]))
         body = "\n".join(lines[end + 1 :])
         body_line = end + 2
-        for problem in check_body(body, self.dir):
+        for problem in check_body(body, self.dir, source_ids):
             out.add(problem.line + body_line - 1, problem.field, problem.message)
         if not body.strip():
             out.add(body_line, "body", "the lesson has no text")

@@ -176,9 +176,18 @@ def _shift_headings(fragment: str) -> str:
 
 # --- validation ---------------------------------------------------------------------------------------------
 
-def check_body(text: str, module_dir: Path) -> list[BodyProblem]:
+# Source citations like [G2] or [Q20-IKMO] name an entry of module.yaml "sources" (ids are lowercase there).
+CITATION_RE = re.compile(r"\[([GQ][0-9]+(?:-[A-Za-z0-9]+)*)\](?!\()")
+
+
+def check_body(text: str, module_dir: Path, source_ids: set[str] | None = None) -> list[BodyProblem]:
     """Every problem of a lesson body, with 1-based body lines."""
     problems: list[BodyProblem] = []
+    if source_ids is not None:
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in CITATION_RE.finditer(line):
+                if match.group(1).lower() not in source_ids:
+                    problems.append(BodyProblem(number, "citation", f"[{match.group(1)}] is not in module.yaml sources"))
     problems += _check_raw_html_and_schemes(text)
     problems += _check_callout_fences(text)
     tokens = markdown_parser().parse(text, {})

@@ -46,6 +46,7 @@ CASES = [
     ("lesson id mismatch", L1, "id: erste-lektion", "id: erste", L1, 2, "id", "must equal the file name"),
     ("unknown front matter key", L1, "minutes: 10\n", "minutes: 10\nauthor: Ayşe\n", L1, 5, "author", "unknown key"),
     ("no front matter", L1, "---\nid: erste-lektion", "id: erste-lektion", L1, 1, "front matter", "must start"),
+    ("unknown citation", L1, "Ein Verein plant ein Projekt.", "Siehe [G1] und [Q99].", L1, 12, "citation", "[Q99] is not in module.yaml sources"),
     ("http link", L1, "[Download](media/vorlage.csv)", "[Download](http://example.org)", L1, 17, "link", "https://"),
 ]
 

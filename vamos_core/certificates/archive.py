@@ -1,0 +1,36 @@
+"""File names and ZIP archives of certificates (for a coordinator's "download all")."""
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from typing import BinaryIO, Iterable
+
+from .record import CertificateData
+
+
+def certificate_filename(data: CertificateData, extension: str = "pdf") -> str:
+    """An ASCII file name that every operating system and mail client accepts, unique per code:
+    ``zertifikat-finanzierung-ayse-yilmaz-muller-7K3M.pdf`` (non-Latin names keep only the code)."""
+    ascii_name = unicodedata.normalize("NFKD", data.learner_name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    parts = ["zertifikat", data.module.id] + ([slug] if slug else []) + [data.verification_code[:4]]
+    return "-".join(parts) + "." + extension
+
+
+def write_zip(entries: Iterable[tuple[str, bytes]], out: BinaryIO) -> int:
+    """Write (file name, content) pairs into a ZIP on ``out``; returns the number of files.
+
+    PDFs are stored, not deflated: their streams are compressed already, so deflating again costs
+    CPU for a few percent. Entries are written one at a time, so memory stays bounded by one file.
+    """
+    count = 0
+    seen: set[str] = set()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, content in entries:
+            if name in seen:
+                raise ValueError(f"duplicate file name in archive: {name}")
+            seen.add(name)
+            archive.writestr(name, content)
+            count += 1
+    return count
