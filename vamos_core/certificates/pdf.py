@@ -129,7 +129,6 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     """The certificate PDF (PDF/A-3b); with ``credential_jwt`` embedded as ``credential.jwt``."""
     module, issuer = data.module, data.issuer
     pdf = _CertificatePDF()
-    pdf.set_text_shaping(True)  # HarfBuzz: Arabic joining forms, RTL runs, marks on Latin letters
     pdf.set_lang("de-DE")
     pdf.set_title(f"Zertifikat: {module.title} – {data.learner_name}")
     pdf.set_author(issuer.organisation_name)
@@ -171,9 +170,15 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     # Who.
     pdf.set_y(pdf.get_y() + 9)
     pdf.centered("Hiermit wird bestätigt, dass", 11.5, height=8)
+    pdf.set_text_shaping(True)
     size = _fit_size(pdf, data.learner_name, name_family, "B", 26, width, 12)
+    pdf.set_text_shaping(False)
     pdf.set_y(pdf.get_y() + 2)
+    # HarfBuzz shaping for the name only (Arabic joining forms, RTL order, combining marks): the
+    # German text needs none of it, and shaping every line would triple the rendering time.
+    pdf.set_text_shaping(True)
     pdf.centered(data.learner_name, size, style="B", family=name_family, height=size * 0.55)
+    pdf.set_text_shaping(False)
     pdf.rule(pdf.get_y() + 2, MARGIN + 25, PAGE_W - MARGIN - 25)
 
     # What and when.
@@ -200,7 +205,7 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
         pdf.set_font("body", "", size)
         line = size * 0.47
         needed = 7 + sum(
-            pdf.multi_cell(width - indent, line, text, dry_run=True, output="HEIGHT") + 1.2
+            pdf.multi_cell(width - indent, line, text, align="L", dry_run=True, output="HEIGHT") + 1.2
             for text in module.objectives
         )
         if top + needed <= BOTTOM_BLOCK_TOP - 4:
@@ -218,7 +223,7 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
         pdf.cell(indent - 1.5, line, "•")
         pdf.set_font("body", "", size)
         pdf.set_xy(MARGIN + indent, y)
-        pdf.multi_cell(width - indent, line, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width - indent, line, text, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(pdf.get_y() + 1.2)
 
     # Bottom block: issue date and signatory left, verification right.
@@ -234,13 +239,13 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.line(MARGIN, sign_y, MARGIN + 70, sign_y)
     pdf.set_xy(MARGIN, sign_y + 1.5)
     pdf.set_font("body", "B", 9.5)
-    pdf.multi_cell(left_w, 4.6, issuer.signatory_name or issuer.organisation_name, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(left_w, 4.6, issuer.signatory_name or issuer.organisation_name, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", "", 8.5)
     pdf.set_text_color(*MUTED)
     if issuer.signatory_role:
-        pdf.multi_cell(left_w, 4.2, issuer.signatory_role, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(left_w, 4.2, issuer.signatory_role, align="L", new_x="LMARGIN", new_y="NEXT")
     if issuer.signatory_name:
-        pdf.multi_cell(left_w, 4.2, issuer.organisation_name, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(left_w, 4.2, issuer.organisation_name, align="L", new_x="LMARGIN", new_y="NEXT")
 
     qr_size = 30.0
     qr_x = PAGE_W - MARGIN - qr_size
@@ -252,17 +257,20 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.multi_cell(text_w, 4.5, "Echtheit prüfen", new_x="LEFT", new_y="NEXT")
     pdf.set_font("body", "", 7.5)
     pdf.set_text_color(*TEXT)
-    pdf.multi_cell(text_w, 3.6, "QR-Code scannen oder die Adresse aufrufen:", new_x="LEFT", new_y="NEXT")
+    pdf.multi_cell(text_w, 3.6, "QR-Code scannen oder die Adresse aufrufen:", align="L", new_x="LEFT", new_y="NEXT")
     pdf.set_text_color(*ACCENT)
     # Break long URLs anywhere rather than overflowing into the QR code.
-    pdf.multi_cell(text_w, 3.6, data.verify_url, new_x="LEFT", new_y="NEXT", wrapmode="CHAR")
+    pdf.multi_cell(text_w, 3.6, data.verify_url, align="L", new_x="LEFT", new_y="NEXT", wrapmode="CHAR")
     pdf.set_y(pdf.get_y() + 1.5)
     pdf.set_x(text_x)
     pdf.set_font("body", "", 7.5)
     pdf.set_text_color(*TEXT)
     pdf.multi_cell(text_w, 3.6, "Prüfcode:", new_x="LEFT", new_y="NEXT")
     pdf.set_font("body", "B", 8.5)
-    pdf.multi_cell(text_w, 4.2, data.verification_code, new_x="LEFT", new_y="NEXT")
+    groups = data.verification_code.split("-")
+    half = (len(groups) + 1) // 2  # break between groups, never inside one
+    for part in ("-".join(groups[:half]) + "-", "-".join(groups[half:])):
+        pdf.cell(text_w, 4.2, part, new_x="LEFT", new_y="NEXT")
 
     pdf.set_xy(MARGIN, PAGE_H - 13)
     pdf.set_font("body", "", 6.5)

@@ -6,6 +6,7 @@ the trainers changed the module, and the LTI tool can rebuild it from its databa
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -61,7 +62,8 @@ class CertificateData:
     credential_id: str | None = None
 
     def __post_init__(self) -> None:
-        name = " ".join(self.learner_name.split())  # LMSs send stray spaces and line breaks
+        # LMSs send stray spaces, line breaks and decomposed diacritics (NFD from macOS input).
+        name = unicodedata.normalize("NFC", " ".join(self.learner_name.split()))
         if not name:
             raise ValueError("learner_name must not be empty")
         if len(name) > MAX_NAME_LENGTH:
