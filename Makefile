@@ -27,8 +27,8 @@ $(STAMP): $(PY) setup.py
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-$(NPM_STAMP): package.json
-	npm install --no-audit --no-fund --silent
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 	touch $(NPM_STAMP)
 
 venv install: $(STAMP)

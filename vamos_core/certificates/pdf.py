@@ -197,17 +197,19 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
         pdf.set_y(pdf.get_y() + 1)
         pdf.centered("   ·   ".join(facts), 10.5, style="B", height=7)
 
-    # Learning objectives: shrink the type until the list fits above the bottom block.
+    # Learning objectives: shrink the type until the list fits above the bottom block. Lines are
+    # broken once per size (dry run) and then printed as cells: line breaking is the costly part.
     top = pdf.get_y() + 6
     pdf.rule(top - 2)
-    indent = 6.0
+    indent, gap = 6.0, 1.2
     for size in (10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0):
         pdf.set_font("body", "", size)
         line = size * 0.47
-        needed = 7 + sum(
-            pdf.multi_cell(width - indent, line, text, align="L", dry_run=True, output="HEIGHT") + 1.2
+        broken = [
+            pdf.multi_cell(width - indent, line, text, align="L", dry_run=True, output="LINES")
             for text in module.objectives
-        )
+        ]
+        needed = 7 + sum(len(lines) * line + gap for lines in broken)
         if top + needed <= BOTTOM_BLOCK_TOP - 4:
             break
     pdf.set_xy(MARGIN, top)
@@ -216,15 +218,15 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.cell(width, 6, "Lernziele des Moduls", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(pdf.get_y() + 1)
     pdf.set_text_color(*TEXT)
-    for text in module.objectives:
-        y = pdf.get_y()
+    for lines in broken:
         pdf.set_font("body", "B", size)
-        pdf.set_xy(MARGIN + 1.5, y)
+        pdf.set_x(MARGIN + 1.5)
         pdf.cell(indent - 1.5, line, "•")
         pdf.set_font("body", "", size)
-        pdf.set_xy(MARGIN + indent, y)
-        pdf.multi_cell(width - indent, line, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(pdf.get_y() + 1.2)
+        for text in lines:
+            pdf.set_x(MARGIN + indent)
+            pdf.cell(width - indent, line, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(pdf.get_y() + gap)
 
     # Bottom block: issue date and signatory left, verification right.
     pdf.rule(BOTTOM_BLOCK_TOP)
