@@ -49,7 +49,7 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_CLASSES = {
     "div": {"callout"} | {f"callout-{name}" for name in CALLOUT_LABELS},
     "p": {"callout-title"},
-    "a": {"download", "external"},
+    "a": {"download", "external", "citation", "glossary-term"},
     "span": {"callout-label"},
 }
 URL_SCHEMES = {"https", "http", "mailto"}
