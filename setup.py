@@ -35,6 +35,9 @@ CERTIFICATES = [
 ]
 # Open edX adapter: the platform brings XBlock itself; listed for standalone installs and the workbench.
 OPENEDX = [
+    "XBlock>=5.0",  # brings xblock.utils (resources), Django and WebOb
+    "web-fragments>=2.0",
+    "Django>=4.2",  # xblock.utils renders Django templates (Open edX itself runs on Django)
 ]
 LTI = [
     "Flask>=3.0",
@@ -51,6 +54,8 @@ LTI = [
 ]
 TEST = [
     "pytest>=8",
+    "xblock-sdk==0.15.*",  # the XBlock workbench (make workbench) and the browser test of the XBlocks
+    "olxcleaner>=0.3",  # third-party OLX checker for the exported courses
     "hypothesis>=6.100",
     "lti1p3platform>=0.1.8",
     "playwright>=1.45",
@@ -84,7 +89,11 @@ setup(
     entry_points={
         "console_scripts": ["vamos = vamos_cli.cli:main"],
         # OLX tag = entry-point name (filled in by the Open edX adapter)
-        "xblock.v1": [],
+        "xblock.v1": [
+            "vamos_lesson = vamos_xblocks.lesson:LessonBlock",
+            "vamos_module = vamos_xblocks.module:ModuleBlock",
+            "vamos_quiz = vamos_xblocks.quiz:QuizBlock",
+        ],
     },
     classifiers=[
         "Programming Language :: Python :: 3.12",

@@ -25,7 +25,8 @@ from .credential import (
 )
 from .fonts import MissingFontError
 from .issuer import IssuerSettings
-from .pdf import ATTACHMENT_NAME, german_date, german_hours, render_pdf
+from .german import german_date, german_hours, german_percent
+from .pdf import ATTACHMENT_NAME, render_pdf
 from .record import CertificateData, ModuleInfo
 
 
@@ -39,7 +40,7 @@ __all__ = [
     "ATTACHMENT_NAME", "ENTROPY_BITS", "MEDIA_TYPE",
     "CertificateData", "CredentialError", "InvalidCode", "IssuerSettings", "MissingFontError",
     "ModuleInfo", "SigningKey",
-    "build_credential", "certificate_filename", "generate_certificate", "german_date", "german_hours",
+    "build_credential", "certificate_filename", "generate_certificate", "german_date", "german_hours", "german_percent",
     "is_valid_code", "issue_credential", "new_code", "normalize_code", "render_pdf", "sign_credential",
     "verify_credential", "write_zip",
 ]

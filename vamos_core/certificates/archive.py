@@ -8,11 +8,16 @@ from typing import BinaryIO, Iterable
 
 from .record import CertificateData
 
+# Latin letters that NFKD does not take apart into a base letter plus marks.
+_NO_DECOMPOSITION = str.maketrans({"ı": "i", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l",
+                                   "Ł": "L", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th"})
+
 
 def certificate_filename(data: CertificateData, extension: str = "pdf") -> str:
     """An ASCII file name that every operating system and mail client accepts, unique per code:
     ``zertifikat-finanzierung-ayse-yilmaz-muller-7K3M.pdf`` (non-Latin names keep only the code)."""
-    ascii_name = unicodedata.normalize("NFKD", data.learner_name).encode("ascii", "ignore").decode()
+    name = data.learner_name.translate(_NO_DECOMPOSITION)
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
     parts = ["zertifikat", data.module.id] + ([slug] if slug else []) + [data.verification_code[:4]]
     return "-".join(parts) + "." + extension

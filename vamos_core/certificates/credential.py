@@ -8,6 +8,7 @@ the payload is the credential itself plus the registered claims ``iss`` (issuer.
 """
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,6 +18,7 @@ from typing import Any, Mapping
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
 
+from .german import german_hours, german_percent
 from .record import CertificateData
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -63,11 +65,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _hours(hours: float) -> str:
-    text = f"{hours:g}".replace(".", ",")
-    return f"{text} Zeitstunde" if hours == 1 else f"{text} Zeitstunden"
-
-
 def build_credential(data: CertificateData) -> dict[str, Any]:
     """The unsigned OpenBadgeCredential (VC Data Model 2.0 + OB 3.0 contexts) for a certificate."""
     module, issuer = data.module, data.issuer
@@ -94,14 +91,14 @@ def build_credential(data: CertificateData) -> dict[str, Any]:
         "creator": profile,
     }
     if module.hours:
-        achievement["description"] += f" Umfang: {_hours(module.hours)}."
+        achievement["description"] += f" Umfang: {german_hours(module.hours)}."
     subject: dict[str, Any] = {
         "id": data.learner_pseudonym,
         "type": ["AchievementSubject"],
         "achievement": achievement,
     }
     if data.printed_score is not None:
-        subject["result"] = [{"type": ["Result"], "value": f"{data.printed_score:.0f} %"}]
+        subject["result"] = [{"type": ["Result"], "value": german_percent(data.printed_score)}]
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": data.credential_uri,
@@ -128,7 +125,7 @@ def sign_credential(credential: Mapping[str, Any], key: SigningKey) -> str:
         payload["sub"] = credential["credentialSubject"]["id"]
     token = jws.JWS(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
-    token.add_signature(_load_key(_pem_bytes(key.private_pem)), alg=ALGORITHM, protected=json.dumps(header))
+    token.add_signature(_load_key(_pem_bytes(key.private_pem)), alg=ALGORITHM, protected=json.dumps(header, separators=(",", ":")))
     return token.serialize(compact=True)
 
 
@@ -137,16 +134,32 @@ def issue_credential(data: CertificateData, key: SigningKey) -> str:
     return sign_credential(build_credential(data), key)
 
 
-def verify_credential(token: str, jwks: Mapping[str, Any] | str) -> dict[str, Any]:
+def _is_canonical(segment: str) -> bool:
+    """True if the base64url segment is exactly how its bytes encode: the last symbol of a segment
+    has unused low bits that lenient decoders ignore, so without this check a token with a changed
+    last symbol would still verify."""
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except ValueError:
+        return False
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") == segment
+
+
+def verify_credential(
+    token: str, jwks: Mapping[str, Any] | str, now: datetime | None = None
+) -> dict[str, Any]:
     """Check a VC-JWT against a JWKS (e.g. the tool's /jwks) and return the credential.
 
-    Checks the signature with the key named by ``kid``, and the OB 3.0 consistency rules between
-    JWT claims and credential. Raises CredentialError otherwise.
+    Checks the signature with the key named by ``kid``, the OB 3.0 consistency rules between JWT
+    claims and credential, and that ``validFrom`` has begun. Raises CredentialError otherwise.
     """
+    segments = token.split(".") if isinstance(token, str) else []
+    if len(segments) != 3 or not all(s and s.isascii() and _is_canonical(s) for s in segments):
+        raise CredentialError("not a compact JWS in canonical base64url")
     try:
         keyset = jwk.JWKSet.from_json(jwks if isinstance(jwks, str) else json.dumps(jwks))
         parsed = jws.JWS()
-        parsed.deserialize(token.strip())
+        parsed.deserialize(token)
         header = parsed.jose_header
         if header.get("alg") != ALGORITHM:
             raise CredentialError(f"unsupported alg {header.get('alg')!r}")
@@ -160,6 +173,9 @@ def verify_credential(token: str, jwks: Mapping[str, Any] | str) -> dict[str, An
     except (JWException, ValueError, TypeError, KeyError) as exc:
         raise CredentialError(f"invalid credential: {type(exc).__name__}: {exc}") from exc
     _check_claims(payload)
+    moment = now or datetime.now(timezone.utc)
+    if payload["nbf"] > moment.timestamp() + 300:  # 5 minutes for clock skew between servers
+        raise CredentialError("credential not yet valid")
     return {k: v for k, v in payload.items() if k not in ("iss", "jti", "nbf", "sub", "exp")}
 
 

@@ -8,7 +8,6 @@ sharp at any zoom and printer resolution, and no image to embed.
 """
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 
 import qrcode
@@ -18,12 +17,10 @@ from fpdf import FPDF
 
 from .credential import MEDIA_TYPE
 from .fonts import LATIN, MissingFontError, require_face, script_of, scripts_in
+from .german import german_date, german_hours, german_percent
 from .record import CertificateData
 
 ATTACHMENT_NAME = "credential.jwt"
-MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-          "September", "Oktober", "November", "Dezember")
-
 ACCENT = (31, 78, 95)  # dark teal
 TEXT = (33, 37, 41)
 MUTED = (100, 108, 115)
@@ -32,21 +29,6 @@ RULE = (196, 205, 210)
 PAGE_W, PAGE_H = 210.0, 297.0
 MARGIN = 22.0
 BOTTOM_BLOCK_TOP = 228.0  # signature, QR code and verification details live below this line
-
-
-def german_date(day: date) -> str:
-    """``21. November 2026`` – the form used on German certificates."""
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
-
-
-def german_hours(hours: float) -> str:
-    """``2 Zeitstunden``, ``1,5 Zeitstunden``, ``1 Zeitstunde``."""
-    number = f"{hours:g}".replace(".", ",")
-    return f"{number} Zeitstunde" if hours == 1 else f"{number} Zeitstunden"
-
-
-def german_percent(score: float) -> str:
-    return f"{score:.0f} %" if float(score).is_integer() else f"{score:.1f} %".replace(".", ",")
 
 
 @lru_cache(maxsize=None)
@@ -136,6 +118,10 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.set_keywords(f"Zertifikat, VAMOs, {module.id}, Prüfcode {data.verification_code}")
     pdf.set_creator("vamos-lms")
     pdf.set_creation_date(data.valid_from)
+    # Every printed text must have glyphs (no empty boxes on a certificate); the name decides last,
+    # so its script's font is the one set for it.
+    pdf.use_faces_for(" ".join([module.title, *module.objectives, issuer.organisation_name,
+                                issuer.signatory_name or "", issuer.signatory_role or ""]))
     name_family = pdf.use_faces_for(data.learner_name)
     pdf.add_page()
     width = PAGE_W - 2 * MARGIN
@@ -212,6 +198,8 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
         needed = 7 + sum(len(lines) * line + gap for lines in broken)
         if top + needed <= BOTTOM_BLOCK_TOP - 4:
             break
+    else:  # never print objectives over the signature and QR code
+        raise ValueError(f"the objectives of module {module.id!r} do not fit on the certificate")
     pdf.set_xy(MARGIN, top)
     pdf.set_font("body", "B", 10.5)
     pdf.set_text_color(*ACCENT)
