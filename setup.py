@@ -51,6 +51,7 @@ LTI = [
     "requests>=2.31",
     "cryptography>=42",
     "jwcrypto>=1.5",
+    "PyJWT>=2.8",
 ]
 TEST = [
     "pytest>=8",

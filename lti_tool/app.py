@@ -1,0 +1,106 @@
+"""Application factory of the VAMOs LTI 1.3 tool."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import keys
+from .cache import LaunchCache, make_cache
+from .config import ToolConfig
+from .db import Database
+from .errors import MESSAGES, LaunchError
+from .launch_validation import LaunchValidator
+from .platform_keys import PlatformKeys
+from .sessions import LaunchSessionInterface
+
+log = logging.getLogger("lti_tool")
+
+
+@dataclass
+class Tool:
+    """Everything a request needs, kept on ``app.extensions['vamos']`` (no module globals)."""
+
+    config: ToolConfig
+    db: Database
+    cache: LaunchCache
+    platform_keys: PlatformKeys
+    validator: LaunchValidator
+    _catalog: object | None = None
+
+    @property
+    def catalog(self):
+        if self._catalog is None:
+            from .catalog import load_tool_catalog
+
+            self._catalog = load_tool_catalog(self.config.content_dir)
+        return self._catalog
+
+
+def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
+    config = config or ToolConfig.from_env(**overrides)
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    app = Flask(__name__, instance_path=str(config.instance_dir.resolve()))
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=256 * 1024,  # an id_token is a few KB
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    if config.proxy_fix:
+        n = config.proxy_fix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+
+    db = Database(config.database_url)
+    if config.auto_migrate:
+        db.migrate()
+    with db.session() as s:
+        keys.ensure_key(s)
+    cache = make_cache(config, db)
+    platform_keys = PlatformKeys(cache, config.jwks_refetch_interval, config.jwks_cache_ttl)
+    validator = LaunchValidator(db, cache, platform_keys, config.jwt_leeway, config.max_token_age)
+    app.extensions["vamos"] = Tool(config, db, cache, platform_keys, validator)
+    app.session_interface = LaunchSessionInterface()
+
+    from .views import launch, pages
+
+    app.register_blueprint(launch.bp)
+    app.register_blueprint(pages.bp)
+    _register_error_pages(app)
+    _register_security_headers(app)
+    app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(LaunchError)
+    def launch_error(exc: LaunchError):
+        # Only the stable code and the non-personal detail reach the log.
+        log.warning("refused code=%s status=%s detail=%s", exc.code, exc.status, exc.detail)
+        return render_template("error.html", message=exc.message, code=exc.code), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 404:
+            return render_template("error.html", message=MESSAGES["not_found"], code="not_found"), 404
+        return exc
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        # Embeddable in any LMS (frame-ancestors *), scripts only from our own static folder,
+        # and no Referer: URLs may carry the launch session id.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; frame-ancestors *; base-uri 'none'; object-src 'none'",
+        )
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response

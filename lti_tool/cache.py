@@ -1,0 +1,129 @@
+"""The launch cache: short-lived state shared by every tool process.
+
+OIDC login state, used nonces, launch sessions and fetched platform key sets live here, never
+in process memory, because the login and the launch of one learner may reach different processes.
+Two backends with the same small interface:
+
+* ``RedisCache`` when VAMOS_REDIS_URL is set (many hosts);
+* ``SqlCache`` otherwise: a table in the tool's own database, which every process on the host
+  (SQLite) or every host (PostgreSQL) already shares.
+
+``add`` (set if absent) and ``pop`` (get and delete) are atomic in both: that is what makes
+state and nonces single-use even when two processes race with the same launch.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Protocol
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from .db import Database
+from .models import CacheEntry
+
+
+class LaunchCache(Protocol):
+    def get(self, key: str) -> Any | None: ...
+
+    def set(self, key: str, value: Any, ttl: int) -> None: ...
+
+    def add(self, key: str, value: Any, ttl: int) -> bool:
+        """Store only if the key is absent (or expired). True if this call stored it."""
+
+    def pop(self, key: str) -> Any | None:
+        """Return and delete in one step; None if absent. Only one caller can get the value."""
+
+    def delete(self, key: str) -> None: ...
+
+
+class RedisCache:
+    def __init__(self, url: str, prefix: str = "vamos:lti:"):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.prefix = prefix
+
+    def _k(self, key: str) -> str:
+        return self.prefix + key
+
+    def get(self, key: str) -> Any | None:
+        raw = self.client.get(self._k(key))
+        return None if raw is None else json.loads(raw)
+
+    def set(self, key: str, value: Any, ttl: int) -> None:
+        self.client.set(self._k(key), json.dumps(value), ex=max(1, int(ttl)))
+
+    def add(self, key: str, value: Any, ttl: int) -> bool:
+        return bool(self.client.set(self._k(key), json.dumps(value), ex=max(1, int(ttl)), nx=True))
+
+    def pop(self, key: str) -> Any | None:
+        raw = self.client.getdel(self._k(key))
+        return None if raw is None else json.loads(raw)
+
+    def delete(self, key: str) -> None:
+        self.client.delete(self._k(key))
+
+    def clear_prefix(self) -> None:
+        """Remove this cache's keys (tests, and `vamos lti` maintenance)."""
+        for key in self.client.scan_iter(self.prefix + "*"):
+            self.client.delete(key)
+
+
+class SqlCache:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def get(self, key: str) -> Any | None:
+        with self.db.session() as s:
+            row = s.execute(
+                select(CacheEntry.value).where(CacheEntry.key == key, CacheEntry.expires_at > time.time())
+            ).first()
+        return None if row is None else json.loads(row[0])
+
+    def set(self, key: str, value: Any, ttl: int) -> None:
+        payload = json.dumps(value)
+        try:
+            with self.db.session() as s:
+                s.execute(delete(CacheEntry).where(CacheEntry.key == key))
+                s.execute(insert(CacheEntry).values(key=key, value=payload, expires_at=time.time() + ttl))
+        except IntegrityError:  # a concurrent set of the same key won; either value is fine
+            pass
+
+    def add(self, key: str, value: Any, ttl: int) -> bool:
+        now = time.time()
+        try:
+            with self.db.session() as s:
+                # An expired row must not block the key; deleting it is safe because a live
+                # row is never matched by this condition.
+                s.execute(delete(CacheEntry).where(CacheEntry.key == key, CacheEntry.expires_at <= now))
+                s.execute(insert(CacheEntry).values(key=key, value=json.dumps(value), expires_at=now + ttl))
+            return True
+        except IntegrityError:  # the primary key makes a concurrent second insert fail
+            return False
+
+    def pop(self, key: str) -> Any | None:
+        # One DELETE … RETURNING statement: only the process whose delete removed the row
+        # gets the value (SQLite >= 3.35 and PostgreSQL both support it).
+        with self.db.session() as s:
+            row = s.execute(
+                delete(CacheEntry).where(CacheEntry.key == key).returning(CacheEntry.value, CacheEntry.expires_at)
+            ).first()
+        if row is None or row.expires_at <= time.time():
+            return None
+        return json.loads(row.value)
+
+    def delete(self, key: str) -> None:
+        with self.db.session() as s:
+            s.execute(delete(CacheEntry).where(CacheEntry.key == key))
+
+    def purge_expired(self) -> int:
+        with self.db.session() as s:
+            return s.execute(delete(CacheEntry).where(CacheEntry.expires_at <= time.time())).rowcount
+
+
+def make_cache(config, db: Database) -> LaunchCache:
+    if config.redis_url:
+        return RedisCache(config.redis_url, config.redis_prefix)
+    return SqlCache(db)

@@ -1,0 +1,94 @@
+"""Configuration from the environment (documented in docs/lti.md).
+
+Every setting has a safe development default, so ``vamos serve`` and ``vamos demo`` run on a
+fresh machine; production sets at least VAMOS_SECRET_KEY, VAMOS_DATABASE_URL and VAMOS_REDIS_URL.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_instance_dir() -> Path:
+    return Path(os.environ.get("VAMOS_INSTANCE_DIR") or Path.cwd() / "instance")
+
+
+def _persistent_dev_secret(instance_dir: Path) -> str:
+    """A development secret kept in the instance folder, so several local processes share it."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        value = secrets.token_urlsafe(48)
+        fh.write(value)
+    return value
+
+
+@dataclass
+class ToolConfig:
+    """Settings of one tool process. Field names map to env vars ``VAMOS_<NAME>`` (upper case)."""
+
+    instance_dir: Path = field(default_factory=default_instance_dir)
+    database_url: str = ""  # default: SQLite file in instance_dir
+    redis_url: str = ""  # empty: the launch cache lives in the SQL database
+    redis_prefix: str = "vamos:lti:"
+    secret_key: str = ""  # empty: a development secret kept in instance_dir
+    base_url: str = ""  # public URL of the tool, used by the CLI to print tool URLs
+    proxy_fix: int = 0  # number of trusted reverse proxies setting X-Forwarded-*
+    auto_migrate: bool | None = None  # default: on for SQLite, off otherwise
+    jwt_leeway: int = 60  # seconds of clock skew tolerated for exp/iat
+    max_token_age: int = 600  # an id_token issued longer ago than this is refused
+    login_state_ttl: int = 600  # seconds between OIDC login and launch
+    session_ttl: int = 8 * 3600  # lifetime of a learner's launch session
+    jwks_refetch_interval: int = 60  # at most one JWKS refetch per platform in this window
+    jwks_cache_ttl: int = 3600
+    key_overlap_hours: int = 72  # old tool keys stay published this long after rotation
+    content_dir: str = ""  # empty: vamos_core's default (VAMOS_CONTENT_DIR or packaged content)
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "ToolConfig":
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get("VAMOS_" + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            if f.name == "instance_dir":
+                values[f.name] = Path(raw)
+            elif f.name == "auto_migrate":
+                values[f.name] = _bool(raw, False)
+            elif f.type in ("int", int):
+                values[f.name] = int(raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        config = cls(**values)
+        config.finish()
+        return config
+
+    def finish(self) -> None:
+        self.instance_dir = Path(self.instance_dir)
+        if not self.database_url:
+            self.instance_dir.mkdir(parents=True, exist_ok=True)
+            self.database_url = f"sqlite:///{(self.instance_dir / 'vamos_lti.sqlite3').resolve()}"
+        if not self.secret_key:
+            self.secret_key = _persistent_dev_secret(self.instance_dir)
+        if self.auto_migrate is None:
+            self.auto_migrate = self.is_sqlite
+        self.base_url = self.base_url.rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,115 @@
+"""Tables of the LTI tool. Personal data kept to what features need: the platform's opaque
+``sub`` (needed later to send scores back), never names or e-mail addresses."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Registration(Base):
+    """One platform registration: issuer + client_id and the platform's endpoints."""
+
+    __tablename__ = "lti_registration"
+    __table_args__ = (UniqueConstraint("issuer", "client_id", name="uq_registration_issuer_client"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(500))
+    auth_login_url: Mapped[str] = mapped_column(String(1000))
+    auth_token_url: Mapped[str] = mapped_column(String(1000))
+    key_set_url: Mapped[str] = mapped_column(String(1000))
+    auth_audience: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    deployments: Mapped[list["Deployment"]] = relationship(back_populates="registration", cascade="all, delete-orphan")
+
+
+class Deployment(Base):
+    """A deployment of a registration. Unknown ones are recorded as ``pending`` until approved."""
+
+    __tablename__ = "lti_deployment"
+    __table_args__ = (UniqueConstraint("registration_id", "deployment_id", name="uq_deployment"),)
+
+    ACTIVE = "active"
+    PENDING = "pending"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("lti_registration.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default=ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    registration: Mapped[Registration] = relationship(back_populates="deployments")
+
+
+class ToolKey(Base):
+    """An RSA key pair of the tool. Published in /jwks until ``retire_at``; the newest signs."""
+
+    __tablename__ = "lti_tool_key"
+
+    kid: Mapped[str] = mapped_column(String(100), primary_key=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retire_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class LtiUser(Base):
+    __tablename__ = "lti_user"
+    __table_args__ = (UniqueConstraint("registration_id", "sub", name="uq_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("lti_registration.id", ondelete="CASCADE"))
+    sub: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_launch_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LtiContext(Base):
+    """A course (context) on a platform; title and label help trainers recognise it in reports."""
+
+    __tablename__ = "lti_context"
+    __table_args__ = (UniqueConstraint("deployment_pk", "context_id", name="uq_context"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment_pk: Mapped[int] = mapped_column(ForeignKey("lti_deployment.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    label: Mapped[str] = mapped_column(String(255), default="")
+
+
+class ResourceLink(Base):
+    """A placement of the tool in a course; ``module_id`` names the module it opens."""
+
+    __tablename__ = "lti_resource_link"
+    __table_args__ = (UniqueConstraint("deployment_pk", "resource_link_id", name="uq_resource_link"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment_pk: Mapped[int] = mapped_column(ForeignKey("lti_deployment.id", ondelete="CASCADE"))
+    context_pk: Mapped[int | None] = mapped_column(ForeignKey("lti_context.id", ondelete="SET NULL"), nullable=True)
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    module_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+
+
+class CacheEntry(Base):
+    """The launch cache when no Redis is configured: shared by every process using the database."""
+
+    __tablename__ = "lti_cache"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

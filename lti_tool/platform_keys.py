@@ -1,0 +1,80 @@
+"""Platform public keys (JWKS), fetched over HTTPS and cached in the shared launch cache.
+
+Platforms rotate their keys: an id_token with a ``kid`` we do not know triggers one refetch of
+the platform's key set, at most once per ``refetch_interval`` per registration, shared by all
+processes (a flood of tokens with made-up kids must not make us hammer the platform).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Callable
+
+import requests
+from jwcrypto.jwk import JWK
+
+from .cache import LaunchCache
+from .errors import LaunchError
+
+log = logging.getLogger(__name__)
+
+MAX_JWKS_BYTES = 256 * 1024
+
+
+def _http_get_json(url: str) -> dict:
+    resp = requests.get(url, timeout=5, headers={"Accept": "application/json"})
+    resp.raise_for_status()
+    if len(resp.content) > MAX_JWKS_BYTES:
+        raise ValueError("key set too large")
+    return resp.json()
+
+
+class PlatformKeys:
+    def __init__(
+        self,
+        cache: LaunchCache,
+        refetch_interval: int = 60,
+        cache_ttl: int = 3600,
+        fetch: Callable[[str], dict] = _http_get_json,
+    ):
+        self.cache = cache
+        self.refetch_interval = refetch_interval
+        self.cache_ttl = cache_ttl
+        self.fetch = fetch
+
+    def _fetch(self, registration_id: str, url: str) -> list[dict]:
+        try:
+            data = self.fetch(url)
+            keys = [k for k in data.get("keys", []) if isinstance(k, dict)]
+        except (requests.RequestException, ValueError, AttributeError) as exc:
+            log.warning("jwks fetch failed registration=%s error=%s", registration_id, type(exc).__name__)
+            raise LaunchError("unknown_key", 401, "platform key set unavailable") from exc
+        self.cache.set("jwks:" + registration_id, keys, self.cache_ttl)
+        log.info("jwks fetched registration=%s keys=%d", registration_id, len(keys))
+        return keys
+
+    def public_key_pem(self, registration_id: str, key_set_url: str, kid: str) -> bytes:
+        """The PEM of the RSA key ``kid``; raises LaunchError(unknown_key) if it is not published."""
+        keys = self.cache.get("jwks:" + registration_id)
+        if keys is None:
+            # A cold fetch does not count against the refetch budget: a platform that rotated
+            # its key just after we first fetched must still get its new kid looked up.
+            keys = self._fetch(registration_id, key_set_url)
+        found = _find(keys, kid)
+        if found is None and self.cache.add("jwks-refetch:" + registration_id, 1, self.refetch_interval):
+            keys = self._fetch(registration_id, key_set_url)
+            found = _find(keys, kid)
+        if found is None:
+            raise LaunchError("unknown_key", 401, "kid not in platform key set")
+        try:
+            return JWK.from_json(json.dumps(found)).export_to_pem()
+        except Exception as exc:  # malformed key material from the platform
+            raise LaunchError("unknown_key", 401, "unusable platform key") from exc
+
+
+def _find(keys: list[dict], kid: str) -> dict | None:
+    for key in keys:
+        # RS256 only: a key announced for another algorithm is not used for id_tokens.
+        if key.get("kid") == kid and key.get("kty") == "RSA" and key.get("alg", "RS256") == "RS256":
+            return key
+    return None

@@ -1,0 +1,282 @@
+"""OIDC login initiation and the launch: the door from the platform into the tool."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+import uuid
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import registrations
+from ..errors import LaunchError
+from ..launch_validation import (
+    CONTEXT,
+    CUSTOM,
+    DEEP_LINKING_SETTINGS,
+    DEPLOYMENT_ID,
+    LOGIN_PREFIX,
+    RESOURCE_LINK,
+    ValidatedLaunch,
+)
+from ..models import LtiContext, LtiUser, ResourceLink, utcnow
+from ..sessions import set_cookie, start_session
+
+bp = Blueprint("lti", __name__)
+log = logging.getLogger(__name__)
+
+STATE_COOKIE = "vamos_lti_state_"
+CHECK_COOKIE = "vamos_cookie_check"
+AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+LAUNCH_PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
+
+
+def tool():
+    return current_app.extensions["vamos"]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _with_query(url: str, params: dict) -> str:
+    return url + ("&" if urlsplit(url).query else "?") + urlencode(params)
+
+
+def pseudonym(value: str) -> str:
+    """A short hash for log lines: lets us correlate without logging personal identifiers."""
+    return hashlib.sha256(value.encode()).hexdigest()[:12]
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+@bp.route("/lti/login/<registration_id>", methods=["GET", "POST"])
+def login(registration_id: str | None = None):
+    """Third-party initiated login (OIDC step 1): remember state + nonce, send the browser to
+    the platform's authorization endpoint."""
+    params = request.values
+    iss, login_hint = params.get("iss"), params.get("login_hint")
+    client_id = params.get("client_id") or None
+    if not iss or not login_hint or not params.get("target_link_uri"):
+        raise LaunchError("bad_login", 400, "iss, login_hint or target_link_uri missing")
+
+    t = tool()
+    with t.db.session() as s:
+        if registration_id:
+            reg = registrations.get_registration(s, registration_id)
+            if reg is not None and (reg.issuer != iss or (client_id and client_id != reg.client_id)):
+                reg = None
+        else:
+            reg = registrations.find_registration(s, iss, client_id)
+        if reg is None:
+            raise LaunchError("unknown_registration", 403, "login for unknown iss/client_id")
+        reg_id, reg_client_id, auth_login_url = reg.id, reg.client_id, reg.auth_login_url
+
+    state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    storage_target = params.get("lti_storage_target") or ""
+    platform_origin = _origin(auth_login_url)
+    t.cache.set(
+        LOGIN_PREFIX + state,
+        {
+            "registration_id": reg_id,
+            "nonce": nonce,
+            "storage_target": storage_target,
+            "platform_origin": platform_origin,
+            "created": time.time(),
+        },
+        t.config.login_state_ttl,
+    )
+    auth_params = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": reg_client_id,
+        "redirect_uri": url_for("lti.launch", _external=True),
+        "state": state,
+        "nonce": nonce,
+        "login_hint": login_hint,
+    }
+    if params.get("lti_message_hint"):
+        auth_params["lti_message_hint"] = params["lti_message_hint"]
+    auth_url = _with_query(auth_login_url, auth_params)
+
+    if storage_target:
+        # LTI Platform Storage: the state goes into the platform's window via postMessage,
+        # so the launch works even when the browser blocks our cookies in the iframe.
+        response = current_app.make_response(
+            render_template(
+                "login_storage.html",
+                auth_url=auth_url,
+                state=state,
+                target=storage_target,
+                platform_origin=platform_origin,
+            )
+        )
+    elif request.headers.get("Sec-Fetch-Dest") == "iframe" and not params.get("vamos_new_window"):
+        # Inside an iframe without platform storage: check that cookies work first and offer
+        # to continue in a new window if they do not.
+        new_window = url_for(request.endpoint, registration_id=registration_id, **{
+            k: v for k, v in params.items() if k != "vamos_new_window"
+        }, vamos_new_window="1", _external=True)
+        response = current_app.make_response(
+            render_template("login_cookie_check.html", auth_url=auth_url, new_window_url=new_window)
+        )
+        # Readable by the page script (not HttpOnly): if it is there, cookies work here.
+        response.headers.add("Set-Cookie", _script_cookie(CHECK_COOKIE))
+    else:
+        response = redirect(auth_url, 302)
+    set_cookie(response, STATE_COOKIE + state, state, t.config.login_state_ttl)
+    log.info("login registration=%s storage=%s", reg_id, bool(storage_target))
+    return response
+
+
+def _script_cookie(name: str) -> str:
+    attrs = "SameSite=None; Secure" if request.is_secure else "SameSite=Lax"
+    return f"{name}=1; Path=/; Max-Age=600; {attrs}"
+
+
+def _same_origin_post() -> bool:
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return True
+    origin = request.headers.get("Origin")
+    return bool(origin) and origin == _origin(request.host_url)
+
+
+@bp.route("/lti/launch", methods=["POST"])
+def launch():
+    """The platform posts the id_token here (OIDC step 3)."""
+    id_token, state = request.form.get("id_token"), request.form.get("state")
+    if not id_token or not state:
+        raise LaunchError("bad_login", 400, "id_token or state missing")
+    t = tool()
+
+    storage_state = request.form.get("lti_storage_state")
+    if storage_state is not None:
+        # Second step of the platform-storage flow: our own relay page read the state back
+        # from the platform's window. Only a same-origin post may claim that.
+        if not _same_origin_post():
+            raise LaunchError("state_mismatch", 401, "storage relay post not same-origin")
+        browser_state = storage_state
+    else:
+        browser_state = request.cookies.get(STATE_COOKIE + state)
+        if browser_state is None:
+            login = t.cache.get(LOGIN_PREFIX + state)  # a peek: nothing is consumed here
+            if login and login.get("storage_target"):
+                return render_template(
+                    "launch_relay.html",
+                    id_token=id_token,
+                    state=state,
+                    target=login["storage_target"],
+                    platform_origin=login["platform_origin"],
+                )
+
+    result = t.validator.validate(id_token, state, browser_state)
+    data = _record(result)
+    sid = start_session(data)
+    log.info(
+        "launch ok registration=%s role=%s user=%s module=%s",
+        result.registration_id, result.role, pseudonym(result.claims["sub"]), data["module_id"] or "-",
+    )
+    if data["module_id"]:
+        target = url_for("pages.module", module_id=data["module_id"], ls=sid)
+    else:
+        target = url_for("pages.start", ls=sid)
+    response = redirect(target, 303)
+    response.delete_cookie(STATE_COOKIE + state, path="/")
+    return response
+
+
+def _requested_module(claims: dict) -> str | None:
+    custom = claims.get(CUSTOM) if isinstance(claims.get(CUSTOM), dict) else {}
+    for key in ("vamos_module", "module"):
+        value = custom.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _record(result: ValidatedLaunch) -> dict:
+    """Users, contexts and resource links, with as little personal data as features need.
+    Retried once: two processes may insert the same new user at the same moment."""
+    try:
+        return _record_once(result)
+    except IntegrityError:
+        return _record_once(result)
+
+
+def _record_once(result: ValidatedLaunch) -> dict:
+    t = tool()
+    claims = result.claims
+    catalog = t.catalog
+    with t.db.session() as s:
+        user = s.scalars(
+            select(LtiUser).where(LtiUser.registration_id == result.registration_id, LtiUser.sub == claims["sub"])
+        ).first()
+        if user is None:
+            user = LtiUser(registration_id=result.registration_id, sub=claims["sub"])
+            s.add(user)
+        user.last_launch_at = utcnow()
+
+        context = None
+        ctx_claim = claims.get(CONTEXT)
+        if isinstance(ctx_claim, dict) and isinstance(ctx_claim.get("id"), str) and ctx_claim["id"]:
+            context = s.scalars(
+                select(LtiContext).where(
+                    LtiContext.deployment_pk == result.deployment_pk, LtiContext.context_id == ctx_claim["id"]
+                )
+            ).first()
+            if context is None:
+                context = LtiContext(deployment_pk=result.deployment_pk, context_id=ctx_claim["id"])
+                s.add(context)
+            context.title = str(ctx_claim.get("title") or "")[:500]
+            context.label = str(ctx_claim.get("label") or "")[:255]
+        s.flush()
+
+        link = None
+        module_id = _requested_module(claims)
+        if module_id is not None and catalog.get(module_id) is None:
+            module_id = None
+        link_claim = claims.get(RESOURCE_LINK)
+        if isinstance(link_claim, dict) and link_claim.get("id"):
+            link = s.scalars(
+                select(ResourceLink).where(
+                    ResourceLink.deployment_pk == result.deployment_pk,
+                    ResourceLink.resource_link_id == link_claim["id"],
+                )
+            ).first()
+            if link is None:
+                link = ResourceLink(deployment_pk=result.deployment_pk, resource_link_id=link_claim["id"])
+                s.add(link)
+            link.context_pk = context.id if context else None
+            link.title = str(link_claim.get("title") or "")[:500]
+            if module_id:
+                link.module_id = module_id
+            module_id = link.module_id
+        s.flush()
+        return {
+            "launch_id": str(uuid.uuid4()),
+            "role": result.role,
+            "message_type": result.message_type,
+            "registration_id": result.registration_id,
+            "deployment_pk": result.deployment_pk,
+            "deployment_id": claims[DEPLOYMENT_ID],
+            "user_pk": user.id,
+            "context_pk": context.id if context else None,
+            "resource_link_pk": link.id if link else None,
+            "module_id": module_id,
+            # Kept for the features that follow (score passback, placement, return link).
+            "ags": claims.get(AGS_ENDPOINT),
+            "deep_linking": claims.get(DEEP_LINKING_SETTINGS),
+            "return_url": _return_url(claims),
+        }
+
+
+def _return_url(claims: dict) -> str | None:
+    presentation = claims.get(LAUNCH_PRESENTATION)
+    url = presentation.get("return_url") if isinstance(presentation, dict) else None
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None

@@ -1,0 +1,75 @@
+"""Pages after a launch, the tool's JWKS and a health check.
+
+The learner experience of a module is its own feature; here the landing page names the module
+the resource link points to, so a launch visibly arrives where it should.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, session
+from sqlalchemy import text
+
+from .. import keys, registrations
+from ..errors import LaunchError
+from ..roles import COORDINATOR, LEARNER, TRAINER
+
+bp = Blueprint("pages", __name__)
+
+ROLE_LABELS = {LEARNER: "Lernende", TRAINER: "Trainerin oder Trainer", COORDINATOR: "Koordination"}
+
+
+def tool():
+    return current_app.extensions["vamos"]
+
+
+def require_launch() -> dict:
+    if not session.get("role"):
+        raise LaunchError("session_missing", 401, "no launch session")
+    return session
+
+
+@bp.route("/module/<module_id>")
+def module(module_id: str):
+    launch = require_launch()
+    catalog = tool().catalog
+    found = catalog.get(module_id)
+    # Learners see the module their link points to; trainers and coordinators may browse.
+    if found is None or (launch["role"] == LEARNER and launch.get("module_id") != module_id):
+        raise LaunchError("not_found", 404, "module not available for this launch")
+    return render_template("module.html", module=found, role_label=ROLE_LABELS[launch["role"]])
+
+
+@bp.route("/start")
+def start():
+    launch = require_launch()
+    modules = list(tool().catalog) if launch["role"] != LEARNER else []
+    return render_template(
+        "start.html", modules=modules, role=launch["role"], role_label=ROLE_LABELS[launch["role"]]
+    )
+
+
+@bp.route("/jwks")
+@bp.route("/.well-known/jwks.json")
+def jwks():
+    with tool().db.session() as s:
+        response = jsonify(keys.jwks(s))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/healthz")
+def healthz():
+    with tool().db.session() as s:
+        s.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.route("/")
+def index():
+    urls = registrations.tool_urls(_base_url())
+    return render_template("index.html", urls=urls)
+
+
+def _base_url() -> str:
+    from flask import request
+
+    return tool().config.base_url or request.host_url.rstrip("/")
