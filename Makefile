@@ -45,3 +45,13 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules instance test-artifacts *.egg-info
+
+# Open edX: the XBlock SDK workbench with the VAMOs scenarios (state in instance/workbench, German UI).
+WORKBENCH_PORT ?= 8000
+WORKBENCH_ENV := DJANGO_SETTINGS_MODULE=vamos_xblocks.workbench_settings VAMOS_WORKBENCH_DIR=instance/workbench
+
+.PHONY: workbench
+workbench: $(STAMP)
+	$(WORKBENCH_ENV) $(PY) -m django migrate --noinput -v0
+	@echo "XBlock workbench with the VAMOs scenarios: http://127.0.0.1:$(WORKBENCH_PORT)/ (?student=NAME picks the learner)"
+	$(WORKBENCH_ENV) $(PY) -m django runserver 127.0.0.1:$(WORKBENCH_PORT)

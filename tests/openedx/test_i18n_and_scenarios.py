@@ -1,0 +1,76 @@
+"""Shipped translations are complete and compiled; the workbench scenarios parse and render."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from .conftest import MODULE_ID, BlockRuntime
+
+XBLOCKS = Path(__file__).resolve().parents[2] / "xblocks"
+CATALOGS = XBLOCKS / "translations"
+
+
+def source_strings() -> set[str]:
+    found = extract_from_dir(str(XBLOCKS), method_map=[("*.py", "python")], keywords={"_": None, "translate": None})
+    return {message for _file, _line, message, _comments, _context in found if isinstance(message, str)}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_interface_string_is_translated(language):
+    with open(CATALOGS / language / "LC_MESSAGES" / "text.po", "rb") as fh:
+        catalog = read_po(fh)
+    translated = {m.id: m.string for m in catalog if m.id and m.string}
+    missing = source_strings() - set(translated)
+    assert not missing, f"add to translations/{language}/LC_MESSAGES/text.po: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_compiled_catalog_matches_po(language):
+    folder = CATALOGS / language / "LC_MESSAGES"
+    with open(folder / "text.po", "rb") as fh:
+        po = {m.id: m.string for m in read_po(fh) if m.id}
+    with open(folder / "text.mo", "rb") as fh:
+        mo = {m.id: m.string for m in read_mo(fh) if m.id}
+    assert mo == po, "recompile: msgfmt -o text.mo text.po (see xblocks/i18n.py)"
+
+
+def test_placeholders_survive_translation():
+    with open(CATALOGS / "de" / "LC_MESSAGES" / "text.po", "rb") as fh:
+        for message in read_po(fh):
+            if message.id:
+                assert sorted(_fields(message.id)) == sorted(_fields(message.string)), message.id
+
+
+def _fields(text: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def test_workbench_scenarios_parse_and_render():
+    from xblock.core import XBlock
+
+    runtime = BlockRuntime()
+    seen = []
+    for tag in ("vamos_lesson", "vamos_quiz", "vamos_module"):
+        for title, xml in XBlock.load_class(tag).workbench_scenarios():
+            block = runtime.block(xml)
+            parts = [runtime.get_block(child) for child in getattr(block, "children", [])] or [block]
+            for part in parts:  # the whole-module scenario is a vertical_demo of VAMOs blocks
+                html = runtime.render(part, "student_view").body_html()
+                assert "vamos-notice" not in html, title
+            seen.append(title)
+    assert "VAMOs whole module: Testmodul" in seen
+    assert len(seen) == 5
+
+
+def test_whole_module_scenario_holds_every_part():
+    from vamos_xblocks.workbench import module_scenarios
+
+    _title, xml = module_scenarios()[1]
+    assert xml.count("<vamos_lesson ") == 2 and xml.count("<vamos_quiz ") == 1 and xml.count("<vamos_module ") == 1
+    assert f'module_id="{MODULE_ID}"' in xml
