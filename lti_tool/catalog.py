@@ -8,14 +8,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from vamos_core.content import Catalog, default_content_dir, validate_paths
+from vamos_core.content import Catalog, load_valid_modules
 
 log = logging.getLogger(__name__)
 
 
 def load_tool_catalog(content_dir: str | Path | None = None) -> Catalog:
-    root = Path(content_dir) if content_dir else default_content_dir()
-    modules, problems = validate_paths([root])
+    catalog, problems = load_valid_modules(content_dir)
     if problems:
         log.warning("content problems=%d (modules with problems are not offered)", len(problems))
-    return Catalog({m.id: m for m in modules})
+    return catalog

@@ -118,6 +118,16 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     return Catalog({m.id: m for m in modules})
 
 
+def load_valid_modules(path: Path | str | None = None) -> tuple[Catalog, list[Problem]]:
+    """The modules that load cleanly, and the problems of the others.
+
+    For running services: one module with a trainer's typo must not take the others down. A module with
+    problems is still never partially loaded.
+    """
+    modules, problems = validate_paths([Path(path) if path else default_content_dir()])
+    return Catalog({m.id: m for m in sorted(modules, key=lambda m: m.id)}), problems
+
+
 def validate_paths(paths: Iterable[Path]) -> tuple[list[Module], list[Problem]]:
     """Load every module under the given roots. Returns the valid modules and all problems found."""
     modules: list[Module] = []

@@ -1,7 +1,7 @@
 """The course catalogue as the blocks see it: loaded once per content folder, valid modules only.
 
 ``vamos_core.load_catalog`` is all-or-nothing; inside a running LMS one module with a content error must not
-take the other modules down, so the blocks use ``validate_paths`` and keep the modules that load cleanly
+take the other modules down, so the blocks use ``load_valid_modules`` and keep the modules that load cleanly
 (a module with problems is never partially loaded — the core guarantees that). Problems are logged.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from vamos_core.content import Catalog, Module, default_content_dir, validate_paths
+from vamos_core.content import Catalog, Module, default_content_dir, load_valid_modules
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -25,10 +25,10 @@ def catalog() -> Catalog:
         return cached
     with _lock:
         if key not in _catalogs:
-            modules, problems = validate_paths([root])
+            loaded, problems = load_valid_modules(root)
             for problem in sorted(set(problems)):
                 log.error("course content problem (module not loaded): %s", problem)
-            _catalogs[key] = Catalog({m.id: m for m in sorted(modules, key=lambda m: m.id)})
+            _catalogs[key] = loaded
         return _catalogs[key]
 
 
