@@ -17,6 +17,7 @@ help:
 	@echo "make demo   - set up and start the LTI tool with a local demo LMS (SQLite)"
 	@echo "make test   - set up and run all tests"
 	@echo "make validate - validate course_content"
+	@echo "make workbench - the XBlock SDK workbench with the VAMOs blocks (Open edX)"
 
 $(PY):
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (install python3.12 or pyenv 3.12.1)"; exit 1; }
