@@ -1,0 +1,100 @@
+"""Source-independent helpers for report rows: pseudonyms, the organisation mapping and the funder aggregation.
+
+A *source* (``openedx_api.rows_from_openedx`` now, the LTI database later) yields completion rows as dicts with
+the keys of ``reports.COMPLETION_COLUMNS`` and, optionally, ``bundesland`` and ``certificate_at``. The writers in
+``reports`` take those rows directly; ``funder_rows`` turns them into aggregated, suppressed funder rows.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+from collections import defaultdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from .reports import FUNDER_COUNT_KEYS, suppress_small_counts
+
+PSEUDONYM_PREFIX = "p-"
+PSEUDONYM_HEX = 16  # 64 bits: no collisions in any realistic number of learners
+
+
+class Pseudonymiser:
+    """learner id → ``p-`` + HMAC-SHA256(key, id) (hex, shortened). Same key, same pseudonym; without the key
+    the id cannot be recovered or confirmed by guessing."""
+
+    def __init__(self, key: bytes):
+        if len(key) < 16:
+            raise ValueError("the pseudonym key must have at least 16 bytes")
+        self._key = key
+
+    def __call__(self, learner_id: str) -> str:
+        digest = hmac.new(self._key, learner_id.encode("utf-8"), hashlib.sha256).hexdigest()
+        return PSEUDONYM_PREFIX + digest[:PSEUDONYM_HEX]
+
+    def __repr__(self) -> str:
+        return "Pseudonymiser(***)"
+
+
+class OrganisationMapError(ValueError):
+    pass
+
+
+def load_organisations(path: str | Path) -> dict[str, tuple[str, str]]:
+    """``username;organisation;bundesland`` (UTF-8, optional BOM and header line; ',' also accepted) →
+    {username: (organisation, bundesland)}."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if ";" in first or "," not in first else ","
+    mapping: dict[str, tuple[str, str]] = {}
+    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        cells = [cell.strip() for cell in row]
+        if number == 1 and cells[0].lower() in ("username", "benutzername", "user"):
+            continue
+        if len(cells) < 2 or not cells[0]:
+            raise OrganisationMapError(f"{path}:{number}: expected username;organisation;bundesland")
+        if cells[0] in mapping:
+            raise OrganisationMapError(f"{path}:{number}: username '{cells[0]}' appears twice")
+        mapping[cells[0]] = (cells[1], cells[2] if len(cells) > 2 else "")
+    return mapping
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
+
+
+def _in_period(day: date | None, since: date | None, until: date | None) -> bool:
+    return day is not None and (since is None or day >= since) and (until is None or day <= until)
+
+
+def funder_rows(rows: Iterable[Mapping[str, Any]], since: date | None = None, until: date | None = None,
+                suppress: bool = True) -> Iterator[dict[str, Any]]:
+    """Counts per module × organisation × Bundesland × month (``YYYY-MM``): *started* in the month of
+    ``started_at``, *completed* in the month of ``completed_at``, *certificates* in the month of ``certificate_at``
+    (or ``completed_at``) of rows with a certificate code. Only events within since..until count. Memory grows with
+    the number of groups, not of learners. Small counts are suppressed (``reports.suppress_small_counts``)."""
+    counts: dict[tuple[str, str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FUNDER_COUNT_KEYS, 0))
+
+    def add(row: Mapping[str, Any], day: date | None, key: str) -> None:
+        if _in_period(day, since, until):
+            group = (str(row.get("module") or ""), str(row.get("organisation") or ""),
+                     str(row.get("bundesland") or ""), f"{day.year:04d}-{day.month:02d}")
+            counts[group][key] += 1
+
+    for row in rows:
+        add(row, _day(row.get("started_at")), "started")
+        add(row, _day(row.get("completed_at")), "completed")
+        if row.get("certificate_code"):
+            add(row, _day(row.get("certificate_at")) or _day(row.get("completed_at")), "certificates")
+    for (module, organisation, bundesland, month) in sorted(counts):
+        out = {"module": module, "organisation": organisation, "bundesland": bundesland, "month": month,
+               **counts[(module, organisation, bundesland, month)]}
+        yield suppress_small_counts(out) if suppress else out
