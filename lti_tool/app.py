@@ -16,7 +16,7 @@ from .db import Database
 from .errors import MESSAGES, LaunchError
 from .launch_validation import LaunchValidator
 from .platform_keys import PlatformKeys
-from .sessions import LaunchSessionInterface
+from .sessions import LaunchSessionInterface, session_url
 
 log = logging.getLogger("lti_tool")
 
@@ -66,15 +66,27 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     validator = LaunchValidator(db, cache, platform_keys, config.jwt_leeway, config.max_token_age)
     app.extensions["vamos"] = Tool(config, db, cache, platform_keys, validator)
     app.session_interface = LaunchSessionInterface()
+    from . import i18n
 
-    from .views import launch, pages
+    i18n.init_app(app)
+    app.jinja_env.globals["session_url"] = session_url
+
+    from .views import launch, learn, pages
 
     app.register_blueprint(launch.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(learn.bp)
     _register_error_pages(app)
     _register_security_headers(app)
     app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)
     return app
+
+
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def _error_page(code: str, status: int):
+    return render_template("error.html", message=MESSAGES[code], code=code), status
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -82,13 +94,20 @@ def _register_error_pages(app: Flask) -> None:
     def launch_error(exc: LaunchError):
         # Only the stable code and the non-personal detail reach the log.
         log.warning("refused code=%s status=%s detail=%s", exc.code, exc.status, exc.detail)
-        return render_template("error.html", message=exc.message, code=exc.code), exc.status
+        return _error_page(exc.code, exc.status)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if exc.code == 404:
-            return render_template("error.html", message=MESSAGES["not_found"], code="not_found"), 404
+        code = HTTP_CODES.get(exc.code or 0)
+        if code is not None:
+            return _error_page(code, exc.code)
         return exc
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        # A bug must still show a page the learner understands (and is logged with its traceback).
+        log.exception("unexpected error: %s", type(exc).__name__)
+        return _error_page("server_error", 500)
 
 
 def _register_security_headers(app: Flask) -> None:

@@ -1,110 +1,178 @@
-"""Refusals: one exception type, a stable code for the log, a German page for the learner.
+"""Refusals: one exception type, a stable code for the log, a page for the learner (German by default).
 
-The code is logged (never personal data); the page says what happened and what to do.
+The code is logged (never personal data); the page says what happened and what to do. The texts are
+gettext message ids (marked with ``N_`` for extraction) and are translated when the page is rendered;
+``todo`` is a tuple of sentences, each translated on its own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-RESTART = "Bitte starten Sie das Modul erneut aus Ihrer Lernplattform."
-ASK_ADMIN = (
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's conventional name: marks a string for extraction only
+    return text
+
+
+RESTART = N_("Bitte starten Sie das Modul erneut aus Ihrer Lernplattform.")
+ASK_ADMIN = N_(
     "Bitte wenden Sie sich an die Person, die Ihre Lernplattform betreut, "
     "und nennen Sie den Fehlercode unten."
 )
+BACK = N_("Gehen Sie zurück zur Modulübersicht und versuchen Sie es noch einmal.")
+NOTHING_SAVED = N_("Es wurde nichts gespeichert.")
 
 
 @dataclass(frozen=True)
 class Message:
     title: str
     what: str
-    todo: str
+    todo: tuple[str, ...]
 
 
 MESSAGES: dict[str, Message] = {
     "not_a_jwt": Message(
-        "Ungültige Startanfrage",
-        "Die Lernplattform hat keine gültige Anmeldung übermittelt.",
-        RESTART,
+        N_("Ungültige Startanfrage"),
+        N_("Die Lernplattform hat keine gültige Anmeldung übermittelt."),
+        (RESTART,),
     ),
     "bad_header": Message(
-        "Ungültige Startanfrage",
-        "Die Anmeldung der Lernplattform ist nicht richtig signiert.",
-        RESTART + " " + ASK_ADMIN,
+        N_("Ungültige Startanfrage"),
+        N_("Die Anmeldung der Lernplattform ist nicht richtig signiert."),
+        (RESTART, ASK_ADMIN),
     ),
     "unknown_registration": Message(
-        "Lernplattform nicht registriert",
-        "Diese Lernplattform ist für die VAMOs-Module noch nicht eingerichtet.",
-        ASK_ADMIN,
+        N_("Lernplattform nicht registriert"),
+        N_("Diese Lernplattform ist für die VAMOs-Module noch nicht eingerichtet."),
+        (ASK_ADMIN,),
     ),
     "unknown_key": Message(
-        "Anmeldung nicht bestätigt",
-        "Die Signatur der Lernplattform konnte nicht geprüft werden.",
-        RESTART + " Wenn der Fehler bleibt: " + ASK_ADMIN,
+        N_("Anmeldung nicht bestätigt"),
+        N_("Die Signatur der Lernplattform konnte nicht geprüft werden."),
+        (RESTART, N_("Wenn der Fehler bleibt:"), ASK_ADMIN),
     ),
     "bad_signature": Message(
-        "Anmeldung nicht bestätigt",
-        "Die Signatur der Anmeldung ist ungültig.",
-        RESTART,
+        N_("Anmeldung nicht bestätigt"),
+        N_("Die Signatur der Anmeldung ist ungültig."),
+        (RESTART,),
     ),
     "expired": Message(
-        "Anmeldung abgelaufen",
-        "Die Anmeldung ist zu alt oder ihre Zeitangaben stimmen nicht.",
-        RESTART + " Prüfen Sie auch, ob die Uhrzeit Ihres Geräts stimmt.",
+        N_("Anmeldung abgelaufen"),
+        N_("Die Anmeldung ist zu alt oder ihre Zeitangaben stimmen nicht."),
+        (RESTART, N_("Prüfen Sie auch, ob die Uhrzeit Ihres Geräts stimmt.")),
     ),
     "bad_audience": Message(
-        "Ungültige Startanfrage",
-        "Die Anmeldung war nicht für dieses Werkzeug bestimmt.",
-        RESTART,
+        N_("Ungültige Startanfrage"),
+        N_("Die Anmeldung war nicht für dieses Werkzeug bestimmt."),
+        (RESTART,),
     ),
     "missing_claim": Message(
-        "Unvollständige Startanfrage",
-        "Der Lernplattform fehlen Angaben, die für den Start nötig sind.",
-        ASK_ADMIN,
+        N_("Unvollständige Startanfrage"),
+        N_("Der Lernplattform fehlen Angaben, die für den Start nötig sind."),
+        (ASK_ADMIN,),
     ),
     "unsupported_message": Message(
-        "Nicht unterstützte Startanfrage",
-        "Diese Art von Startanfrage wird von den VAMOs-Modulen nicht unterstützt.",
-        ASK_ADMIN,
+        N_("Nicht unterstützte Startanfrage"),
+        N_("Diese Art von Startanfrage wird von den VAMOs-Modulen nicht unterstützt."),
+        (ASK_ADMIN,),
     ),
     "state_mismatch": Message(
-        "Start im Rahmen nicht möglich",
-        "Ihr Browser hat die Anmeldung nicht bestätigt. Das passiert oft, wenn Cookies "
-        "in eingebetteten Seiten gesperrt sind.",
-        RESTART + " Wenn der Fehler bleibt, öffnen Sie das Modul in einem neuen Fenster.",
+        N_("Start im Rahmen nicht möglich"),
+        N_(
+            "Ihr Browser hat die Anmeldung nicht bestätigt. Das passiert oft, wenn Cookies "
+            "in eingebetteten Seiten gesperrt sind."
+        ),
+        (RESTART, N_("Wenn der Fehler bleibt, öffnen Sie das Modul in einem neuen Fenster.")),
     ),
     "unknown_state": Message(
-        "Anmeldung bereits verwendet oder abgelaufen",
-        "Diese Anmeldung wurde schon benutzt oder ist abgelaufen. Aus Sicherheitsgründen "
-        "gilt jede Anmeldung nur einmal.",
-        RESTART,
+        N_("Anmeldung bereits verwendet oder abgelaufen"),
+        N_(
+            "Diese Anmeldung wurde schon benutzt oder ist abgelaufen. Aus Sicherheitsgründen "
+            "gilt jede Anmeldung nur einmal."
+        ),
+        (RESTART,),
     ),
     "replayed": Message(
-        "Anmeldung bereits verwendet",
-        "Diese Anmeldung wurde schon benutzt. Aus Sicherheitsgründen gilt jede Anmeldung nur einmal.",
-        RESTART,
+        N_("Anmeldung bereits verwendet"),
+        N_("Diese Anmeldung wurde schon benutzt. Aus Sicherheitsgründen gilt jede Anmeldung nur einmal."),
+        (RESTART,),
     ),
     "pending_deployment": Message(
-        "Freischaltung ausstehend",
-        "Diese Einbindung der VAMOs-Module ist neu und wurde noch nicht freigeschaltet.",
-        "Die Betreuung Ihrer Lernplattform wurde benachrichtigt. Bitte versuchen Sie es später erneut "
-        "oder wenden Sie sich an die Person, die Ihre Lernplattform betreut.",
+        N_("Freischaltung ausstehend"),
+        N_("Diese Einbindung der VAMOs-Module ist neu und wurde noch nicht freigeschaltet."),
+        (N_(
+            "Die Betreuung Ihrer Lernplattform wurde benachrichtigt. Bitte versuchen Sie es später erneut "
+            "oder wenden Sie sich an die Person, die Ihre Lernplattform betreut."
+        ),),
     ),
     "bad_login": Message(
-        "Ungültige Anmeldeanfrage",
-        "Die Lernplattform hat eine unvollständige Anmeldeanfrage geschickt.",
-        RESTART,
+        N_("Ungültige Anmeldeanfrage"),
+        N_("Die Lernplattform hat eine unvollständige Anmeldeanfrage geschickt."),
+        (RESTART,),
     ),
     "session_missing": Message(
-        "Sitzung abgelaufen",
-        "Ihre Sitzung ist abgelaufen oder wurde nicht gefunden.",
-        RESTART,
+        N_("Sitzung abgelaufen"),
+        N_("Ihre Sitzung ist abgelaufen oder wurde nicht gefunden."),
+        (RESTART,),
     ),
     "not_found": Message(
-        "Seite nicht gefunden",
-        "Diese Seite gibt es nicht.",
-        RESTART,
+        N_("Seite nicht gefunden"),
+        N_("Diese Seite gibt es nicht."),
+        (RESTART,),
+    ),
+    # Learner pages: tampered or outdated forms, foreign ids, limits.
+    "form_expired": Message(
+        N_("Formular abgelaufen"),
+        N_("Dieses Formular ist nicht mehr gültig, zum Beispiel weil Sie das Modul neu gestartet haben."),
+        (NOTHING_SAVED, BACK),
+    ),
+    "bad_form": Message(
+        N_("Ungültige Eingabe"),
+        N_("Die gesendeten Angaben passen nicht zu dieser Seite."),
+        (NOTHING_SAVED, BACK),
+    ),
+    "lesson_not_found": Message(
+        N_("Lektion nicht gefunden"),
+        N_("Diese Lektion gehört nicht zu diesem Modul."),
+        (BACK,),
+    ),
+    "attempt_not_found": Message(
+        N_("Testversuch nicht gefunden"),
+        N_("Diesen Testversuch gibt es nicht, oder er gehört nicht zu Ihnen oder zu diesem Modul."),
+        (BACK,),
+    ),
+    "no_attempt": Message(
+        N_("Kein laufender Testversuch"),
+        N_("Zu diesem Formular gibt es keinen laufenden Testversuch mehr."),
+        (NOTHING_SAVED, N_("Öffnen Sie den Test noch einmal über die Modulübersicht.")),
+    ),
+    "attempt_limit": Message(
+        N_("Keine Versuche mehr"),
+        N_("Sie haben alle erlaubten Versuche für diesen Test verbraucht."),
+        (NOTHING_SAVED, N_("Ihr bisheriges Ergebnis bleibt gespeichert. Wenden Sie sich bei Fragen an Ihre Trainerin oder Ihren Trainer.")),
+    ),
+    "bad_request": Message(
+        N_("Ungültige Anfrage"),
+        N_("Diese Anfrage konnte nicht verarbeitet werden."),
+        (NOTHING_SAVED, BACK),
+    ),
+    "method_not_allowed": Message(
+        N_("Ungültige Anfrage"),
+        N_("Diese Seite kann so nicht aufgerufen werden."),
+        (BACK,),
+    ),
+    "too_large": Message(
+        N_("Anfrage zu groß"),
+        N_("Die gesendeten Daten sind zu umfangreich."),
+        (NOTHING_SAVED, BACK),
+    ),
+    "server_error": Message(
+        N_("Technischer Fehler"),
+        N_("Bei der Verarbeitung ist ein Fehler aufgetreten."),
+        (N_("Bitte versuchen Sie es in einigen Minuten erneut."), ASK_ADMIN),
     ),
 }
+
+
 
 
 class LaunchError(Exception):
@@ -120,3 +188,6 @@ class LaunchError(Exception):
     @property
     def message(self) -> Message:
         return MESSAGES[self.code]
+
+
+PageError = LaunchError  # the learner pages refuse bad input the same way

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -113,3 +113,60 @@ class CacheEntry(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class ProgressEvent(Base):
+    """One fact of a learner's progress: a lesson viewed or completed, or a graded quiz attempt.
+
+    Progress is keyed per person and module — (platform issuer, ``sub``, module id) — not per course:
+    a learner who opens the same module from two courses of one LMS sees one progress (docs/lti.md).
+    ``idempotency_key`` is unique: a double-submitted attempt or a second click on "done" inserts once.
+    """
+
+    __tablename__ = "progress_events"
+    __table_args__ = (Index("ix_progress_events_learner_module", "issuer", "sub", "module_id"),)
+
+    LESSON_VIEWED = "lesson_viewed"
+    LESSON_COMPLETED = "lesson_completed"
+    QUIZ_ATTEMPT = "quiz_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))
+    module_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    lesson_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    data: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON: answers, points, percent of an attempt
+    content_version: Mapped[str] = mapped_column(String(50), default="")
+    # Where the event happened; score passback hangs on the resource link, progress does not.
+    resource_link_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("lti_resource_link.id", ondelete="SET NULL"), nullable=True
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModuleProgress(Base):
+    """The derived state of one learner in one module, rebuilt from ``progress_events`` in the same
+    transaction as every event (``lti_tool.progress.recompute``). The reading position is UI state
+    kept here only (a lesson view also writes a ``lesson_viewed`` event once per lesson)."""
+
+    __tablename__ = "module_progress"
+    __table_args__ = (UniqueConstraint("issuer", "sub", "module_id", name="uq_module_progress"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))
+    module_id: Mapped[str] = mapped_column(String(100))
+    lessons_viewed: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of lesson ids
+    lessons_done: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of lesson ids
+    quiz_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    quiz_score: Mapped[float | None] = mapped_column(Float, nullable=True)  # counting score, percent
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    last_lesson_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    last_position: Mapped[float | None] = mapped_column(Float, nullable=True)  # scroll fraction 0..1
+    content_version: Mapped[str] = mapped_column(String(50), default="")
+    completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

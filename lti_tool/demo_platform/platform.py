@@ -72,6 +72,7 @@ class DemoPlatform:
     context_title: str = "Demo-Kurs: Vereinsarbeit"
     private_key: str = field(default_factory=new_private_key)
     storage_target: str | None = "_parent"  # None: launch without LTI Platform Storage
+    locale: str = "de-DE"  # sent in the launch_presentation claim; the tool's interface language
     links: dict[str, dict] = field(default_factory=dict)  # resource link id -> {title, module}
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -185,6 +186,9 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
             context_label="DEMO",
         )
         self.set_launch_presentation_claim("iframe", return_url=self.platform.issuer + "/")
+        # lti1p3platform has no parameter for the locale; it is part of the same claim.
+        presentation = self.lti_claim_launch_presentation["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"]
+        presentation["locale"] = self.platform.locale
         if link["module"]:
             self.set_custom_parameters_claim({"module": link["module"]})
 

@@ -183,7 +183,7 @@ def launch():
         result.registration_id, result.role, pseudonym(result.claims["sub"]), data["module_id"] or "-",
     )
     if data["module_id"]:
-        target = url_for("pages.module", module_id=data["module_id"], ls=sid)
+        target = url_for("learn.module", module_id=data["module_id"], ls=sid)
     else:
         target = url_for("pages.start", ls=sid)
     response = redirect(target, 303)
@@ -273,7 +273,18 @@ def _record_once(result: ValidatedLaunch) -> dict:
             "ags": claims.get(AGS_ENDPOINT),
             "deep_linking": claims.get(DEEP_LINKING_SETTINGS),
             "return_url": _return_url(claims),
+            # Progress is keyed per person and module: (issuer, sub, module id), see lti_tool/progress.py.
+            "issuer": claims["iss"],
+            "sub": claims["sub"],
+            "locale": _locale(claims),
+            "csrf": secrets.token_urlsafe(32),  # every POST of the learner pages carries it
         }
+
+
+def _locale(claims: dict) -> str | None:
+    presentation = claims.get(LAUNCH_PRESENTATION)
+    locale = presentation.get("locale") if isinstance(presentation, dict) else None
+    return locale[:35] if isinstance(locale, str) and locale else None
 
 
 def _return_url(claims: dict) -> str | None:

@@ -1,11 +1,11 @@
-"""Pages after a launch, the tool's JWKS and a health check.
+"""The start page after a launch without a module, the tool's JWKS and a health check.
 
-The learner experience of a module is its own feature; here the landing page names the module
-the resource link points to, so a launch visibly arrives where it should.
+The module, lesson and quiz pages are in ``views/learn.py``.
 """
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, session
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from .. import keys, registrations
@@ -14,7 +14,7 @@ from ..roles import COORDINATOR, LEARNER, TRAINER
 
 bp = Blueprint("pages", __name__)
 
-ROLE_LABELS = {LEARNER: "Lernende", TRAINER: "Trainerin oder Trainer", COORDINATOR: "Koordination"}
+ROLE_LABELS = {LEARNER: _l("Lernende"), TRAINER: _l("Trainerin oder Trainer"), COORDINATOR: _l("Koordination")}
 
 
 def tool():
@@ -25,17 +25,6 @@ def require_launch() -> dict:
     if not session.get("role"):
         raise LaunchError("session_missing", 401, "no launch session")
     return session
-
-
-@bp.route("/module/<module_id>")
-def module(module_id: str):
-    launch = require_launch()
-    catalog = tool().catalog
-    found = catalog.get(module_id)
-    # Learners see the module their link points to; trainers and coordinators may browse.
-    if found is None or (launch["role"] == LEARNER and launch.get("module_id") != module_id):
-        raise LaunchError("not_found", 404, "module not available for this launch")
-    return render_template("module.html", module=found, role_label=ROLE_LABELS[launch["role"]])
 
 
 @bp.route("/start")

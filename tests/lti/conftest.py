@@ -98,10 +98,9 @@ def backend(request, tmp_path):
 def make_config(tmp_path: Path, backend: dict, **extra) -> ToolConfig:
     config = ToolConfig(
         instance_dir=tmp_path / "instance",
-        content_dir=str(FIXTURE_CONTENT),
         secret_key="test-secret-" + secrets.token_hex(8),
         log_level="WARNING",
-        **{**backend, **extra},
+        **{"content_dir": str(FIXTURE_CONTENT), **backend, **extra},
     )
     config.finish()
     return config

@@ -75,7 +75,7 @@ def forge(env, login, mutate, headers):
 def assert_refused_and_nothing_stored(env, response, status, code):
     assert response.status_code == status, response.text[:300]
     assert error_code(response) == code
-    assert '<html lang="de">' in response.text
+    assert '<html lang="de" dir="ltr">' in response.text
     assert "Was können Sie tun?" in response.text
     for model in (LtiUser, LtiContext, ResourceLink):
         assert env.count(model) == 0

@@ -8,9 +8,15 @@
     if (event.origin !== toolOrigin) { return; }
     var data = event.data || {};
     function reply(message) { event.source.postMessage(message, event.origin); }
-    if (data.subject === "lti.capabilities") {
+    if (data.subject === "lti.frameResize") {
+      // The tool tells its height, so the frame fits without inner scrolling.
+      var frame = document.getElementById("tool-frame");
+      var height = parseInt(data.height, 10);
+      if (frame && height > 0 && height < 100000) { frame.style.height = height + "px"; }
+    } else if (data.subject === "lti.capabilities") {
       reply({ subject: "lti.capabilities.response", message_id: data.message_id,
-              supported_messages: [{ subject: "lti.put_data" }, { subject: "lti.get_data" }] });
+              supported_messages: [{ subject: "lti.put_data" }, { subject: "lti.get_data" },
+                                   { subject: "lti.frameResize" }] });
     } else if (data.subject === "lti.put_data") {
       store[data.key] = data.value;
       reply({ subject: "lti.put_data.response", message_id: data.message_id, key: data.key, value: data.value });

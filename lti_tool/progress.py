@@ -1,0 +1,218 @@
+"""Learner progress: events are facts, module state is derived from them.
+
+* Every lesson view (first one per lesson), lesson completion and quiz attempt is one row in
+  ``progress_events``, written in the same transaction as the derived ``module_progress`` row.
+* The derived state comes from ``vamos_core.completion.module_state`` only, so ``recompute`` can
+  rebuild it from the events at any time and always gets what is stored.
+* Keying: per (platform issuer, ``sub``, module id). The same person launching the same module from
+  two courses of one LMS continues one progress: they learn the module once, and the certificate is
+  per person and module. Events remember the resource link they came from, for score passback.
+* Concurrency: the ``module_progress`` row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite
+  takes its write lock with the first statement, an upsert) before anything is read, so events of one
+  learner and module are serialised. A unique ``idempotency_key`` per event makes a double-submitted
+  attempt insert once; the loser of a race gets the winner's event back.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from vamos_core.completion import module_state
+from vamos_core.model import Module
+
+from .db import Database
+from .models import ModuleProgress, ProgressEvent, utcnow
+
+
+@dataclass(frozen=True)
+class Learner:
+    issuer: str
+    sub: str
+
+    def key(self, *parts: str) -> str:
+        """An idempotency key for an event of this learner (fixed length, no personal data in clear)."""
+        raw = "\x00".join((self.issuer, self.sub, *parts))
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    event_id: int
+    inserted: bool  # False: an event with this idempotency key existed already
+
+
+def _where(model, learner: Learner, module_id: str):
+    return (model.issuer == learner.issuer, model.sub == learner.sub, model.module_id == module_id)
+
+
+def _insert_ignore(session: Session, learner: Learner, module_id: str) -> None:
+    values = dict(
+        issuer=learner.issuer, sub=learner.sub, module_id=module_id, lessons_viewed="[]", lessons_done="[]",
+        quiz_attempts=0, passed=False, completed=False, percent=0, content_version="", updated_at=utcnow(),
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - other databases are not supported
+        raise RuntimeError(f"unsupported database {dialect}")
+    session.execute(insert(ModuleProgress).values(**values).on_conflict_do_nothing())
+
+
+def lock_progress(session: Session, learner: Learner, module_id: str) -> ModuleProgress:
+    """The learner's progress row, created if missing and locked for the rest of the transaction."""
+    _insert_ignore(session, learner, module_id)
+    return session.scalars(
+        select(ModuleProgress).where(*_where(ModuleProgress, learner, module_id)).with_for_update()
+    ).one()
+
+
+def get_progress(db: Database, learner: Learner, module_id: str) -> ModuleProgress | None:
+    with db.session() as s:
+        return s.scalars(select(ModuleProgress).where(*_where(ModuleProgress, learner, module_id))).first()
+
+
+def _events(session: Session, learner: Learner, module_id: str) -> list[ProgressEvent]:
+    return list(
+        session.scalars(
+            select(ProgressEvent).where(*_where(ProgressEvent, learner, module_id)).order_by(ProgressEvent.id)
+        )
+    )
+
+
+def derive(module: Module, events: list[ProgressEvent]) -> dict:
+    """The derived columns of ``module_progress`` from the events (in insertion order)."""
+    viewed: list[str] = []
+    done: list[str] = []
+    percents: list[float] = []
+    last_lesson = None
+    for event in events:
+        if event.kind == ProgressEvent.QUIZ_ATTEMPT:
+            percents.append(float(json.loads(event.data or "{}").get("percent", 0.0)))
+            continue
+        if event.lesson_id not in module.lesson_ids:
+            continue  # a lesson removed by a later content version
+        last_lesson = event.lesson_id
+        target = done if event.kind == ProgressEvent.LESSON_COMPLETED else viewed
+        if event.lesson_id not in target:
+            target.append(event.lesson_id)
+    state = module_state(module, done, percents)
+    order = {lesson_id: i for i, lesson_id in enumerate(module.lesson_ids)}
+    return {
+        "lessons_viewed": json.dumps(sorted(set(viewed) | set(done), key=order.__getitem__)),
+        "lessons_done": json.dumps(sorted(state.lessons_done, key=order.__getitem__)),
+        "quiz_attempts": state.quiz_attempts,
+        "quiz_score": state.quiz_score,
+        "passed": state.passed,
+        "completed": state.completed,
+        "percent": state.percent,
+        "_last_lesson": last_lesson,
+    }
+
+
+def _apply(session: Session, row: ModuleProgress, module: Module, learner: Learner) -> None:
+    values = derive(module, _events(session, learner, module.id))
+    last_lesson = values.pop("_last_lesson")
+    for name, value in values.items():
+        setattr(row, name, value)
+    if row.last_lesson_id is None or row.last_lesson_id not in module.lesson_ids:
+        row.last_lesson_id = last_lesson
+    if row.completed and row.completed_at is None:
+        row.completed_at = utcnow()
+    row.content_version = module.version
+    row.updated_at = utcnow()
+
+
+def record(
+    db: Database,
+    learner: Learner,
+    module: Module,
+    kind: str,
+    key: str,
+    *,
+    lesson_id: str | None = None,
+    data: dict | None = None,
+    resource_link_pk: int | None = None,
+    check: Callable[[ModuleProgress], None] | None = None,
+    position: tuple[str, float | None] | None = None,
+) -> Recorded:
+    """Write one event and the derived state in one transaction (idempotent per ``key``).
+
+    ``check`` runs under the lock before the insert and may raise to refuse (e.g. no attempts left);
+    it does not run when the event exists already, so a double submit returns the first result.
+    """
+    try:
+        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position)
+    except IntegrityError:
+        # Lost a race we could not serialise (first progress row of two processes): the other
+        # transaction committed; our event, if its key is the same, is already there.
+        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position)
+
+
+def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position) -> Recorded:
+    with db.session() as s:
+        row = lock_progress(s, learner, module.id)
+        existing = s.scalar(select(ProgressEvent.id).where(ProgressEvent.idempotency_key == key))
+        if existing is not None:
+            if position is not None:
+                row.last_lesson_id, row.last_position = position
+            return Recorded(existing, False)
+        if check is not None:
+            check(row)
+        event = ProgressEvent(
+            issuer=learner.issuer, sub=learner.sub, module_id=module.id, kind=kind, lesson_id=lesson_id,
+            data=json.dumps(data, sort_keys=True) if data is not None else None, content_version=module.version,
+            resource_link_pk=resource_link_pk, idempotency_key=key,
+        )
+        s.add(event)
+        s.flush()
+        if position is not None:
+            row.last_lesson_id, row.last_position = position
+        _apply(s, row, module, learner)
+        return Recorded(event.id, True)
+
+
+def save_position(db: Database, learner: Learner, module: Module, lesson_id: str, fraction: float | None) -> None:
+    """Remember where the learner stopped reading (no event: the position is not progress)."""
+    with db.session() as s:
+        row = lock_progress(s, learner, module.id)
+        row.last_lesson_id = lesson_id
+        row.last_position = fraction
+        row.updated_at = utcnow()
+
+
+def recompute(db: Database, learner: Learner, module: Module) -> ModuleProgress:
+    """Rebuild the learner's module state from the events (e.g. after a content update)."""
+    with db.session() as s:
+        row = lock_progress(s, learner, module.id)
+        _apply(s, row, module, learner)
+        return row
+
+
+def attempt(db: Database, event_id: int) -> ProgressEvent | None:
+    with db.session() as s:
+        return s.get(ProgressEvent, event_id)
+
+
+def attempts(db: Database, learner: Learner, module_id: str) -> list[ProgressEvent]:
+    with db.session() as s:
+        return [e for e in _events(s, learner, module_id) if e.kind == ProgressEvent.QUIZ_ATTEMPT]
+
+
+def lessons(row: ModuleProgress | None) -> tuple[set[str], set[str]]:
+    """(viewed, done) lesson ids of a progress row (empty before the first event)."""
+    if row is None:
+        return set(), set()
+    return set(json.loads(row.lessons_viewed)), set(json.loads(row.lessons_done))
+
+
+def find_event(db: Database, key: str) -> ProgressEvent | None:
+    with db.session() as s:
+        return s.scalars(select(ProgressEvent).where(ProgressEvent.idempotency_key == key)).first()
