@@ -71,18 +71,19 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     i18n.init_app(app)
     app.jinja_env.globals["session_url"] = session_url
 
-    from .views import launch, learn, pages
+    from .views import certificates, launch, learn, pages
 
     app.register_blueprint(launch.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(learn.bp)
+    app.register_blueprint(certificates.bp)
     _register_error_pages(app)
     _register_security_headers(app)
     app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)
     return app
 
 
-HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
 def _error_page(code: str, status: int):

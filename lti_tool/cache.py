@@ -17,7 +17,7 @@ import json
 import time
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Integer, Text, cast, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .db import Database
@@ -36,6 +36,10 @@ class LaunchCache(Protocol):
         """Return and delete in one step; None if absent. Only one caller can get the value."""
 
     def delete(self, key: str) -> None: ...
+
+    def incr(self, key: str, ttl: int) -> int:
+        """Add one to a counter (created at 0 with ``ttl`` if absent) and return the new value,
+        atomically across processes: the rate limit of /verify counts with it."""
 
 
 class RedisCache:
@@ -64,6 +68,12 @@ class RedisCache:
 
     def delete(self, key: str) -> None:
         self.client.delete(self._k(key))
+
+    def incr(self, key: str, ttl: int) -> int:
+        pipe = self.client.pipeline()  # MULTI/EXEC: the expiry is set by whoever created the key
+        pipe.set(self._k(key), 0, ex=max(1, int(ttl)), nx=True)
+        pipe.incr(self._k(key))
+        return int(pipe.execute()[1])
 
     def clear_prefix(self) -> None:
         """Remove this cache's keys (tests, and `vamos lti` maintenance)."""
@@ -117,6 +127,25 @@ class SqlCache:
     def delete(self, key: str) -> None:
         with self.db.session() as s:
             s.execute(delete(CacheEntry).where(CacheEntry.key == key))
+
+    def incr(self, key: str, ttl: int) -> int:
+        now = time.time()
+        with self.db.session() as s:
+            dialect = s.get_bind().dialect.name
+            if dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as upsert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as upsert
+            s.execute(delete(CacheEntry).where(CacheEntry.key == key, CacheEntry.expires_at <= now))
+            s.execute(upsert(CacheEntry).values(key=key, value="0", expires_at=now + ttl).on_conflict_do_nothing())
+            # One UPDATE … RETURNING: the row lock serialises concurrent increments.
+            value = s.execute(
+                update(CacheEntry)
+                .where(CacheEntry.key == key)
+                .values(value=cast(cast(CacheEntry.value, Integer) + 1, Text))
+                .returning(CacheEntry.value)
+            ).scalar_one()
+        return int(value)
 
     def purge_expired(self) -> int:
         with self.db.session() as s:

@@ -54,6 +54,8 @@ class ToolConfig:
     jwks_refetch_interval: int = 60  # at most one JWKS refetch per platform in this window
     jwks_cache_ttl: int = 3600
     key_overlap_hours: int = 72  # old tool keys stay published this long after rotation
+    verify_rate_limit: int = 30  # lookups of /verify/<code> per client address and window
+    verify_rate_window: int = 600  # seconds
     content_dir: str = ""  # empty: vamos_core's default (VAMOS_CONTENT_DIR or packaged content)
     log_level: str = "INFO"
 

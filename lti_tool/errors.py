@@ -150,6 +150,27 @@ MESSAGES: dict[str, Message] = {
         N_("Sie haben alle erlaubten Versuche für diesen Test verbraucht."),
         (NOTHING_SAVED, N_("Ihr bisheriges Ergebnis bleibt gespeichert. Wenden Sie sich bei Fragen an Ihre Trainerin oder Ihren Trainer.")),
     ),
+    # Certificates and their public verification.
+    "forbidden": Message(
+        N_("Kein Zugriff"),
+        N_("Diese Seite ist nur für die Koordination freigegeben."),
+        (N_("Wenn Sie hier Zertifikate verwalten sollen, bitten Sie die Betreuung Ihrer Lernplattform um die Rolle Koordination."),),
+    ),
+    "certificate_not_found": Message(
+        N_("Zertifikat nicht gefunden"),
+        N_("Zu diesem Modul liegt für Sie kein gültiges Zertifikat vor."),
+        (N_("Das Zertifikat steht bereit, sobald Sie das Modul abgeschlossen haben."), BACK),
+    ),
+    "certificate_revoked": Message(
+        N_("Zertifikat bereits widerrufen"),
+        N_("Dieses Zertifikat ist nicht mehr gültig; es wurde inzwischen widerrufen oder ersetzt."),
+        (NOTHING_SAVED, N_("Laden Sie die Zertifikatsliste neu.")),
+    ),
+    "rate_limited": Message(
+        N_("Zu viele Anfragen"),
+        N_("Von Ihrem Anschluss wurden in kurzer Zeit zu viele Prüfcodes abgefragt."),
+        (N_("Bitte warten Sie einige Minuten und versuchen Sie es dann erneut."),),
+    ),
     "bad_request": Message(
         N_("Ungültige Anfrage"),
         N_("Diese Anfrage konnte nicht verarbeitet werden."),

@@ -1,11 +1,12 @@
 """Tables of the LTI tool. Personal data kept to what features need: the platform's opaque
-``sub`` (needed later to send scores back), never names or e-mail addresses."""
+``sub`` (needed later to send scores back), never e-mail addresses; a learner's name only in the
+certificate it is printed on (``certificates.learner_name``)."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -170,3 +171,61 @@ class ModuleProgress(Base):
     content_version: Mapped[str] = mapped_column(String(50), default="")
     completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Learner(Base):
+    """A person as certificates know them: (platform issuer, ``sub``) — the keying of progress —
+    and a random pseudonym, the subject id of their credentials (never the ``sub`` or an e-mail)."""
+
+    __tablename__ = "learners"
+    __table_args__ = (UniqueConstraint("issuer", "sub", name="uq_learner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))
+    pseudonym: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def subject_id(self) -> str:
+        return f"urn:uuid:{self.pseudonym}"
+
+
+VALID_ONLY = "status = 'valid'"
+
+
+class Certificate(Base):
+    """One issued certificate: written once when the completion rule first holds, never changed
+    except for revocation. The module snapshot, name, PDF and signed credential are stored, so the
+    certificate stays reproducible and a course ZIP never renders PDFs again. At most one *valid*
+    certificate per learner and module (partial unique index on PostgreSQL and SQLite)."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        Index(
+            "uq_certificates_one_valid", "learner_id", "module_id", unique=True,
+            postgresql_where=text(VALID_ONLY), sqlite_where=text(VALID_ONLY),
+        ),
+    )
+
+    VALID = "valid"
+    REVOKED = "revoked"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[str] = mapped_column(String(100), index=True)
+    module_snapshot: Mapped[str] = mapped_column(Text)  # JSON of vamos_core.certificates.ModuleInfo
+    learner_name: Mapped[str] = mapped_column(String(200))
+    completed_at: Mapped[datetime] = mapped_column()  # UTC
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)  # percent, only if the module shows it
+    verification_code: Mapped[str] = mapped_column(String(40), unique=True)
+    credential_id: Mapped[str] = mapped_column(String(500))
+    credential_jwt: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), default=VALID)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    replaced_by: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    learner: Mapped[Learner] = relationship(lazy="joined", innerjoin=True)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import registrations
+from ..certificates import name_from_claims
 from ..errors import LaunchError
 from ..launch_validation import (
     CONTEXT,
@@ -278,6 +279,8 @@ def _record_once(result: ValidatedLaunch) -> dict:
             "sub": claims["sub"],
             "locale": _locale(claims),
             "csrf": secrets.token_urlsafe(32),  # every POST of the learner pages carries it
+            # Only in the server-side session (never in lti_user): printed on a certificate if one is issued.
+            "learner_name": name_from_claims(claims),
         }
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import random
 import secrets
 from dataclasses import dataclass
@@ -32,11 +33,12 @@ from .. import progress
 from ..errors import PageError
 from ..models import ModuleProgress, ProgressEvent
 from ..progress import Learner
-from ..roles import LEARNER
+from ..roles import COORDINATOR, LEARNER
 from ..sessions import session_url
 from .pages import ROLE_LABELS
 
 bp = Blueprint("learn", __name__)
+log = logging.getLogger(__name__)
 
 DRAFTS = "quiz_drafts"  # session key: module id -> the attempt in progress (token, answers)
 NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
@@ -135,10 +137,14 @@ def quiz_summary(module: Module, row: ModuleProgress | None) -> dict:
 
 @bp.route("/module/<module_id>")
 def module(module_id: str):
-    v = visit(module_id)
+    return render_module(visit(module_id))
+
+
+def render_module(v: Visit, name_error: bool = False) -> str:
     row = progress.get_progress(v.db, v.learner, v.module.id)
     states = lesson_states(v.module, row)
     url, label = continue_target(v, row, states)
+    certificate, failed = _certificate(v, row)
     return render_template(
         "module.html",
         module=v.module,
@@ -149,7 +155,30 @@ def module(module_id: str):
         continue_url=url,
         continue_label=label,
         quiz=quiz_summary(v.module, row),
+        certificate=certificate,
+        certificate_failed=failed,
+        name_error=name_error,
+        name_value=request.form.get("name", "") if name_error else "",
+        is_coordinator=v.role == COORDINATOR,
     )
+
+
+def _certificate(v: Visit, row: ModuleProgress | None):
+    """(certificate or None, failed): issuing must never cost the learner the page or their progress."""
+    from .certificates import for_visit  # views.certificates builds on this module
+
+    try:
+        return for_visit(v, row), False
+    except Exception:  # noqa: BLE001 - logged with traceback; the learner sees "being prepared"
+        log.exception("certificate could not be issued module=%s", v.module.id)
+        return None, True
+
+
+def issue_if_completed(v: Visit) -> None:
+    """Issue the certificate as soon as the completion rule holds (after the event's transaction)."""
+    row = progress.get_progress(v.db, v.learner, v.module.id)
+    if row is not None and row.completed:
+        _certificate(v, row)
 
 
 # ---------------------------------------------------------------- lessons
@@ -198,6 +227,7 @@ def lesson_done(module_id: str, lesson_id: str):
         v.db, v.learner, module, ProgressEvent.LESSON_COMPLETED, v.learner.key("done", module.id, lesson.id),
         lesson_id=lesson.id, resource_link_pk=session.get("resource_link_pk"),
     )
+    issue_if_completed(v)
     index = module.lesson_index(lesson.id)
     if index + 1 < len(module.lessons):
         return redirect(session_url("learn.lesson", module_id=module.id, lesson_id=module.lessons[index + 1].id), 303)
@@ -412,6 +442,7 @@ def attempt_post(module_id: str):
         data=data, resource_link_pk=session.get("resource_link_pk"), check=_check_limit(v),
     )
     _set_draft(module.id, None)
+    issue_if_completed(v)
     return redirect(session_url("learn.result", module_id=module.id, attempt_id=recorded.event_id), 303)
 
 

@@ -81,21 +81,30 @@ def _fc_match(pattern: str, wanted_family: str) -> Path | None:
 
 @lru_cache(maxsize=None)
 def find_face(script: str) -> FontFace | None:
+    if script in _DEJAVU_PARTS or script == DEJAVU_ALL:  # DejaVu Sans, cut to the part's ranges
+        latin = _find_file_face(LATIN)
+        return FontFace(trimmed(latin.regular, script), trimmed(latin.bold, script)) if latin else None
+    face = _find_file_face(script)
+    if face and script == LATIN:
+        return FontFace(trimmed(face.regular, LATIN), trimmed(face.bold, LATIN))
+    return face
+
+
+@lru_cache(maxsize=None)
+def _find_file_face(script: str) -> FontFace | None:
     regular_candidates, bold_candidates, pattern, _ = _SOURCES[script]
     regular = next((Path(p) for p in regular_candidates if Path(p).is_file()), None)
     bold = next((Path(p) for p in bold_candidates if Path(p).is_file()), None)
     family = "Noto Sans CJK" if script == CJK else pattern  # any CJK region variant will do
     regular = regular or _fc_match(f"{pattern}:style=Regular", family)
     bold = bold or _fc_match(f"{pattern}:style=Bold", family) or regular
-    if regular and script == LATIN:
-        return FontFace(trimmed(regular), trimmed(bold))
     return FontFace(regular, bold) if regular else None
 
 
 def require_face(script: str) -> FontFace:
     face = find_face(script)
     if face is None:
-        _, _, pattern, package = _SOURCES[script]
+        _, _, pattern, package = _SOURCES[script if script in _SOURCES else LATIN]
         raise MissingFontError(
             f"no font for {script} script installed ({pattern}); install the Debian package {package}"
         )
@@ -126,27 +135,95 @@ def scripts_in(text: str) -> list[str]:
     return sorted(counts, key=lambda s: -counts[s]) or [LATIN]
 
 
-# The scripts DejaVu Sans is used for. Every certificate embeds the body font, and fpdf2 parses
-# the whole font per document: trimming DejaVu's 6,253 glyphs to these ~2,500 once per process
-# halves that cost. Letters outside the ranges fail the coverage check like missing ones.
-_BODY_RANGES = (
-    (0x0020, 0x036F),  # Latin, Latin-1, Extended-A/B, IPA, spacing and combining marks
-    (0x0370, 0x03FF), (0x1F00, 0x1FFF),  # Greek
-    (0x0400, 0x052F), (0xA640, 0xA69F),  # Cyrillic
-    (0x0530, 0x058F), (0x0590, 0x05FF), (0x10A0, 0x10FF),  # Armenian, Hebrew, Georgian
-    (0x1E00, 0x1EFF), (0x2C60, 0x2C7F), (0xA720, 0xA7FF), (0xFB00, 0xFB06),  # more Latin (Vietnamese …)
-    (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x215F), (0x2190, 0x21FF),  # punctuation, €, №, arrows
+# The scripts DejaVu Sans is used for, in parts. fpdf2 parses and subsets every embedded font per
+# document, and that costs time in proportion to the font's glyphs: so the body text is set in a
+# copy of DejaVu reduced to the core ranges (German and the other Latin-script languages of Europe,
+# ~600 glyphs instead of 6,253), and a name or text with letters of another part (Cyrillic, Greek,
+# Vietnamese …) gets a copy with the core plus that part: every text is still set in one font.
+# Letters outside all parts fail the coverage check like missing ones.
+_CORE_RANGES = (
+    (0x0020, 0x017F),  # Basic Latin, Latin-1, Latin Extended-A (Turkish, Polish, Czech …)
+    (0x0218, 0x021B),  # Romanian comma-below letters
+    (0x02BB, 0x02BC), (0x02C6, 0x02DD),  # modifier apostrophes, spacing accents
+    (0x0300, 0x036F),  # combining marks (names typed in decomposed form)
+    (0x2000, 0x206F), (0x20AC, 0x20AC), (0x2116, 0x2116), (0x2122, 0x2122),  # punctuation, €, №, ™
 )
+_DEJAVU_PARTS: dict[str, tuple[tuple[int, int], ...]] = {
+    "latin-ext": (  # Latin Extended-B, Additional (Vietnamese …), -C, -D, ligatures
+        (0x0180, 0x024F), (0x1E00, 0x1EFF), (0x2C60, 0x2C7F), (0xA720, 0xA7FF), (0xFB00, 0xFB06),
+    ),
+    "symbols": (  # IPA, modifier letters, currencies, letterlike symbols, arrows
+        (0x0250, 0x02FF), (0x20A0, 0x20CF), (0x2100, 0x215F), (0x2190, 0x21FF),
+    ),
+    "greek": ((0x0370, 0x03FF), (0x1F00, 0x1FFF)),
+    "cyrillic": ((0x0400, 0x052F), (0xA640, 0xA69F)),
+    "armenian-hebrew-georgian": ((0x0530, 0x058F), (0x0590, 0x05FF), (0x10A0, 0x10FF)),
+}
+DEJAVU_ALL = "dejavu"  # core and every part: for a text with letters of two parts
+_BODY_RANGES = _CORE_RANGES + tuple(r for ranges in _DEJAVU_PARTS.values() for r in ranges)
+_PART_OF: dict[int, str] = {
+    code: part for part, ranges in _DEJAVU_PARTS.items() for start, end in ranges for code in range(start, end + 1)
+}
+for _start, _end in _CORE_RANGES:
+    for _code in range(_start, _end + 1):
+        _PART_OF.pop(_code, None)
+
+
+def faces_for(text: str) -> list[str]:
+    """Like ``scripts_in``, with LATIN narrowed to the DejaVu copy that covers the text: LATIN (the
+    core), one part, or ``DEJAVU_ALL`` if it has letters of two parts."""
+    scripts = scripts_in(text)
+    parts = {part for part in map(_PART_OF.get, map(ord, text)) if part}
+    if parts:
+        latin = parts.pop() if len(parts) == 1 else DEJAVU_ALL
+        scripts = [latin if s == LATIN else s for s in scripts]
+        if latin not in scripts:
+            scripts.append(latin)
+    return scripts
+
+
 _trimmed_dir: Path | None = None
 
 
-@lru_cache(maxsize=None)
-def trimmed(path: Path) -> Path:
-    """A copy of a body font reduced to ``_BODY_RANGES`` (OpenType layout kept for shaping)."""
+def _scratch_dir() -> Path:
     global _trimmed_dir
     if _trimmed_dir is None:
         _trimmed_dir = Path(tempfile.mkdtemp(prefix="vamos-fonts-"))
         atexit.register(shutil.rmtree, _trimmed_dir, True)
+    return _trimmed_dir
+
+
+def _save_atomically(font: ttLib.TTFont, target: Path) -> Path:
+    partial = target.with_suffix(f".{os.getpid()}.{id(font)}.part")
+    font.save(partial)
+    os.replace(partial, target)  # atomic: a concurrent first use never sees half a file
+    return target
+
+
+# Tables fpdf2 drops from every embedded subset (fpdf.output.OutputProducer._add_fonts).
+_NOT_EMBEDDED = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC",
+                 "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR")
+
+
+@lru_cache(maxsize=None)
+def without_layout(path: Path) -> Path:
+    """The font without the tables fpdf2 leaves out of the embedded subset anyway (OpenType layout,
+    bitmaps, colour …); same glyphs in the same order. fpdf2 subsets this copy: fontTools would
+    otherwise load and convert the layout tables of every document only to drop them. HarfBuzz
+    still shapes with the original file. Font collections (.ttc) are left as they are."""
+    if path.suffix.lower() not in (".ttf", ".otf"):
+        return path
+    font = ttLib.TTFont(path, recalcBBoxes=False, recalcTimestamp=False)
+    for tag in _NOT_EMBEDDED:
+        if tag in font:
+            del font[tag]
+    return _save_atomically(font, _scratch_dir() / f"{path.stem}-nolayout{path.suffix}")
+
+
+@lru_cache(maxsize=None)
+def trimmed(path: Path, part: str = DEJAVU_ALL) -> Path:
+    """A copy of a body font reduced to the core ranges and ``part``'s (OpenType layout kept for shaping)."""
+    ranges = _BODY_RANGES if part == DEJAVU_ALL else _CORE_RANGES + _DEJAVU_PARTS.get(part, ())
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
@@ -156,10 +233,6 @@ def trimmed(path: Path) -> Path:
     options.drop_tables += ["FFTM"]
     font = ttLib.TTFont(path)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[c for start, end in _BODY_RANGES for c in range(start, end + 1)])
+    subsetter.populate(unicodes=[c for start, end in ranges for c in range(start, end + 1)])
     subsetter.subset(font)
-    target = _trimmed_dir / path.name
-    partial = target.with_suffix(f".{os.getpid()}.{id(font)}.part")
-    font.save(partial)
-    os.replace(partial, target)  # atomic: a concurrent first use never sees half a file
-    return target
+    return _save_atomically(font, _scratch_dir() / f"{path.stem}-{part}{path.suffix}")

@@ -8,15 +8,20 @@ sharp at any zoom and printer resolution, and no image to embed.
 """
 from __future__ import annotations
 
+import copy
+import threading
 from functools import lru_cache
+from pathlib import Path
 
 import qrcode
 import qrcode.constants
 from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.enums import PDFResourceType, TextEmphasis
+from fpdf.fonts import SubsetMap, TTFFont
 
 from .credential import MEDIA_TYPE
-from .fonts import LATIN, MissingFontError, require_face, script_of, scripts_in
+from .fonts import LATIN, MissingFontError, faces_for, require_face, script_of, without_layout
 from .german import german_date, german_hours, german_percent
 from .record import CertificateData
 
@@ -31,10 +36,94 @@ MARGIN = 22.0
 BOTTOM_BLOCK_TOP = 228.0  # signature, QR code and verification details live below this line
 
 
+# Line breaks of texts that repeat across certificates (module title, objectives, issuer, fixed
+# wording), keyed by text, width and font; bounded so that a long-running worker stays small.
+_LINE_CACHE: dict[tuple, tuple[str, ...]] = {}
+_OBJECTIVES_CACHE: dict[tuple, tuple[float, tuple[tuple[str, ...], ...]]] = {}
+_CACHE_SIZE = 4096
+
+
+def _remember(cache: dict, key, value) -> None:
+    if len(cache) >= _CACHE_SIZE:
+        try:
+            cache.pop(next(iter(cache)), None)  # oldest first (dicts keep insertion order)
+        except (StopIteration, RuntimeError):  # another thread changed the cache meanwhile
+            pass
+    cache[key] = value
+
+
 @lru_cache(maxsize=None)
 def _codepoints(path: str) -> frozenset[int]:
     font = ttLib.TTFont(path, fontNumber=0, lazy=True)
     return frozenset(font.getBestCmap())
+
+
+@lru_cache(maxsize=64)
+def _covered(paths: tuple[str, ...]) -> frozenset[int]:
+    return frozenset().union(*map(_codepoints, paths))
+
+
+# Parsed fonts, shared by the documents of a process. fpdf2's add_font parses the whole font file
+# with fontTools and measures every glyph, for every document; the result is the same each time.
+# A document gets a copy of the parsed font whose per-document state is new: the subset map (which
+# glyphs the page uses), the font descriptor (output writes its object number into it) and the
+# fontTools font, which output() subsets in place — opened lazily, so it costs nothing until then.
+_PROTOTYPES: dict[tuple[str, str, int], TTFFont] = {}
+_PROTOTYPES_LOCK = threading.Lock()
+
+
+def _prototype(path: str, style: str, collection_font_number: int) -> TTFFont:
+    key = (path, style, collection_font_number)
+    font = _PROTOTYPES.get(key)
+    if font is None:
+        with _PROTOTYPES_LOCK:
+            font = _PROTOTYPES.get(key)
+            if font is None:
+                scratch = FPDF()
+                scratch.add_font("prototype", style, path, collection_font_number=collection_font_number)
+                font = scratch.fonts["prototype" + style]
+                font.close()  # the shared prototype keeps metrics and maps, no open font file
+                _PROTOTYPES[key] = font
+    return font
+
+
+class _EmbeddedFont(ttLib.TTFont):
+    """The fontTools font fpdf2 subsets and embeds, saved as with ``recalcBBoxes=True`` (bounding
+    boxes and maxima in head, hhea and maxp computed for the subset, as fpdf2 does) except that the
+    glyphs themselves are written as read: recomputing their boxes would decode and re-encode every
+    glyph outline, though subsetting changes neither outlines nor boxes. That was a third of the
+    embedding time."""
+
+    _glyf_data: bytes | None = None
+
+    def getTableData(self, tag):
+        if self._glyf_data is None and "glyf" in self and self.isLoaded("glyf"):
+            # glyf first, before maxp's recalculation unpacks the glyphs (which drops their bytes)
+            self.recalcBBoxes = False
+            try:
+                self._glyf_data = self.tables["glyf"].compile(self)
+            finally:
+                self.recalcBBoxes = True
+        if tag == "glyf" and self._glyf_data is not None:
+            return self._glyf_data
+        return super().getTableData(tag)
+
+
+def _font_for_document(pdf: FPDF, fontkey: str, style: str, path: str, collection_font_number: int) -> TTFFont:
+    prototype = _prototype(path, style, collection_font_number)
+    font = copy.copy(prototype)  # shares the read-only measurements: cw, cmap, glyph_ids, names
+    font.i = len(pdf.fonts) + 1
+    font.fontkey = fontkey
+    font.emphasis = TextEmphasis.coerce(style)
+    font.desc = copy.copy(prototype.desc)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None  # HarfBuzz font: made on first use, per document
+    # The copy without layout tables has the same glyphs in the same order (see without_layout).
+    font.ttfont = _EmbeddedFont(without_layout(Path(path)), recalcTimestamp=False,
+                                fontNumber=collection_font_number, lazy=True)
+    font.subset = SubsetMap(font)
+    return font
 
 
 class _CertificatePDF(FPDF):
@@ -42,36 +131,92 @@ class _CertificatePDF(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4", enforce_compliance="PDF/A-3B")
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(False)  # one page, laid out explicitly
-        latin = require_face(LATIN)
-        self.add_font("body", "", str(latin.regular))
-        self.add_font("body", "B", str(latin.bold))
-        self.loaded_faces = {LATIN: latin}
+        self.loaded_faces: dict = {}
+        self.use_faces_for("")  # the body font (core Latin): every certificate needs it
+
+    def add_cached_font(self, family: str, style: str, path: str, collection_font_number: int = 0) -> None:
+        """``add_font`` with the parsing shared across documents (see ``_PROTOTYPES``)."""
+        prototype = _prototype(path, style, collection_font_number)
+        if prototype.color_font is not None or type(prototype) is not TTFFont:
+            self.add_font(family, style, path, collection_font_number=collection_font_number)
+            return
+        fontkey = f"{family.lower()}{style}"
+        self.fonts[fontkey] = _font_for_document(self, fontkey, style, path, collection_font_number)
+
+    def family_of(self, script: str) -> str:
+        return "body" if script == LATIN else script
 
     def use_faces_for(self, text: str) -> str:
         """Load the fonts a text needs; return the family to set it in. Fails on uncovered letters."""
-        scripts = scripts_in(text)
-        for script in scripts:
+        scripts = faces_for(text)
+        for script in [LATIN, *scripts]:
             if script not in self.loaded_faces:
                 face = require_face(script)
-                number = {"collection_font_number": 0} if face.regular.suffix == ".ttc" else {}
-                self.add_font(script, "", str(face.regular), **number)
-                self.add_font(script, "B", str(face.bold), **number)
+                # (a .ttc collection: its first font, e.g. the SC variant of Noto Sans CJK)
+                self.add_cached_font(self.family_of(script), "", str(face.regular))
+                self.add_cached_font(self.family_of(script), "B", str(face.bold))
                 self.loaded_faces[script] = face
-        covered = set().union(*(_codepoints(str(f.regular)) for f in self.loaded_faces.values()))
-        missing = sorted({c for c in text if script_of(c) and ord(c) not in covered})
+        covered = _covered(tuple(str(f.regular) for f in self.loaded_faces.values()))
+        missing = sorted({c for c in text if ord(c) not in covered and script_of(c)})
         if missing:
             raise MissingFontError(f"no installed font has the letters {''.join(missing)!r}")
-        primary = scripts[0]
+        return self.family_of(scripts[0])
+
+    def use_fallbacks_for(self, family: str) -> None:
+        """Letters a text's font lacks come from the other loaded fonts."""
         self.set_fallback_fonts(
-            [("body" if s == LATIN else s) for s in self.loaded_faces if s != primary], exact_match=False
+            [self.family_of(s) for s in self.loaded_faces if self.family_of(s) != family], exact_match=False
         )
-        return "body" if primary == LATIN else primary
+
+    def output(self, *args, **kwargs):
+        # Fonts loaded but not printed with (e.g. the regular style of a name's script) would still
+        # be subset and embedded by fpdf2: leave them out.
+        used = self._resource_catalog.get_used_resources(PDFResourceType.FONT)
+        for key in [k for k, font in self.fonts.items() if font.i not in used]:
+            del self.fonts[key]
+        return super().output(*args, **kwargs)
 
     def centered(self, text: str, size: float, *, style: str = "", color=TEXT, family: str = "body",
                  height: float | None = None) -> None:
         self.set_font(family, style, size)
         self.set_text_color(*color)
-        self.multi_cell(0, height or size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.text_block(0, height or size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")
+
+    def text_block(self, w: float, h: float, text: str, *, align: str = "L", new_x: str = "RIGHT",
+                   new_y: str = "NEXT", wrapmode: str = "WORD") -> None:
+        """``multi_cell`` with the same line breaks and placement, printed as one ``cell`` per line.
+
+        fpdf2's line breaking re-measures the whole line for every character it adds (quadratic);
+        a text that fits on one line needs none of it, and the breaks of longer texts are cached.
+        """
+        if w == 0:
+            w = self.w - self.r_margin - self.x
+        lines = self.break_lines(text, w, wrapmode)
+        last = len(lines) - 1
+        for i, line in enumerate(lines):
+            self.cell(w, h, line, align=align,
+                      new_x=new_x if i == last else "LEFT", new_y=new_y if i == last else "NEXT")
+
+    def break_lines(self, text: str, w: float, wrapmode: str = "WORD") -> tuple[str, ...]:
+        """The lines ``multi_cell(w, …)`` would print ``text`` in, with the current font."""
+        if "\n" not in text and "\r" not in text and "\u00ad" not in text \
+                and self.get_string_width(text) <= w - 2 * self.c_margin:
+            return (text,)  # fits: multi_cell would print it unchanged on one line
+        if self.text_shaping:  # shaped text (the name) is not cached: it differs per certificate
+            return tuple(self.multi_cell(w, 1, text, align="L", wrapmode=wrapmode, dry_run=True, output="LINES"))
+        key = (text, round(w, 4), wrapmode, self.font_signature(), round(self.font_size_pt, 4),
+               round(self.char_spacing, 4), self.font_stretching)
+        lines = _LINE_CACHE.get(key)
+        if lines is None:
+            lines = tuple(self.multi_cell(w, 1, text, align="L", wrapmode=wrapmode, dry_run=True, output="LINES"))
+            _remember(_LINE_CACHE, key, lines)
+        return lines
+
+    def font_signature(self) -> tuple:
+        """What line breaking depends on besides the text: the font files of the current font and
+        its fallbacks (the same for every document: fonts are found once per process)."""
+        fallbacks = tuple(str(self.fonts[k].ttffile) for k in self._fallback_font_ids)
+        return (str(self.current_font.ttffile), self.font_style, fallbacks, self._fallback_font_exact_match)
 
     def rule(self, y: float, x1: float = MARGIN, x2: float = PAGE_W - MARGIN) -> None:
         self.set_draw_color(*RULE)
@@ -107,6 +252,29 @@ def _fit_size(pdf: FPDF, text: str, family: str, style: str, size: float, width:
     return size
 
 
+def _objectives_layout(pdf: _CertificatePDF, objectives: tuple[str, ...], top: float, width: float,
+                       gap: float) -> tuple[float | None, tuple[tuple[str, ...], ...]]:
+    """Font size and broken lines of the objectives list: the largest size from 10 pt down to 7 pt at
+    which it fits between ``top`` and the bottom block. Depends only on the arguments and the body
+    font, so it is cached per module (trying the sizes costs more than the rest of the page)."""
+    pdf.set_font("body", "", 10)
+    key = (objectives, round(top, 4), round(width, 4), gap, pdf.font_signature())
+    cached = _OBJECTIVES_CACHE.get(key)
+    if cached is not None:
+        return cached
+    result: tuple[float | None, tuple[tuple[str, ...], ...]] = (None, ())
+    for size in (10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0):
+        pdf.set_font("body", "", size)
+        line = size * 0.47
+        broken = tuple(pdf.break_lines(text, width) for text in objectives)
+        needed = 7 + sum(len(lines) * line + gap for lines in broken)
+        if top + needed <= BOTTOM_BLOCK_TOP - 4:
+            result = (size, broken)
+            break
+    _remember(_OBJECTIVES_CACHE, key, result)
+    return result
+
+
 def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> bytes:
     """The certificate PDF (PDF/A-3b); with ``credential_jwt`` embedded as ``credential.jwt``."""
     module, issuer = data.module, data.issuer
@@ -123,6 +291,7 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.use_faces_for(" ".join([module.title, *module.objectives, issuer.organisation_name,
                                 issuer.signatory_name or "", issuer.signatory_role or ""]))
     name_family = pdf.use_faces_for(data.learner_name)
+    pdf.use_fallbacks_for("body")
     pdf.add_page()
     width = PAGE_W - 2 * MARGIN
 
@@ -138,7 +307,7 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.set_xy(MARGIN, header_y + 2)
     pdf.set_font("body", "B", 9.5)
     pdf.set_text_color(*ACCENT)
-    pdf.multi_cell(width, 4.6, issuer.organisation_name, align="R" if issuer.logo_path else "C",
+    pdf.text_block(width, 4.6, issuer.organisation_name, align="R" if issuer.logo_path else "C",
                    new_x="LMARGIN", new_y="NEXT")
     if issuer.issuer_url:
         pdf.set_font("body", "", 8)
@@ -156,6 +325,7 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     # Who.
     pdf.set_y(pdf.get_y() + 9)
     pdf.centered("Hiermit wird bestätigt, dass", 11.5, height=8)
+    pdf.use_fallbacks_for(name_family)
     pdf.set_text_shaping(True)
     size = _fit_size(pdf, data.learner_name, name_family, "B", 26, width, 12)
     pdf.set_text_shaping(False)
@@ -165,6 +335,7 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.set_text_shaping(True)
     pdf.centered(data.learner_name, size, style="B", family=name_family, height=size * 0.55)
     pdf.set_text_shaping(False)
+    pdf.use_fallbacks_for("body")
     pdf.rule(pdf.get_y() + 2, MARGIN + 25, PAGE_W - MARGIN - 25)
 
     # What and when.
@@ -183,23 +354,15 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
         pdf.set_y(pdf.get_y() + 1)
         pdf.centered("   ·   ".join(facts), 10.5, style="B", height=7)
 
-    # Learning objectives: shrink the type until the list fits above the bottom block. Lines are
-    # broken once per size (dry run) and then printed as cells: line breaking is the costly part.
+    # Learning objectives: shrink the type until the list fits above the bottom block. The layout is
+    # the same for every certificate of a module, so it is computed once (see _objectives_layout).
     top = pdf.get_y() + 6
     pdf.rule(top - 2)
     indent, gap = 6.0, 1.2
-    for size in (10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0):
-        pdf.set_font("body", "", size)
-        line = size * 0.47
-        broken = [
-            pdf.multi_cell(width - indent, line, text, align="L", dry_run=True, output="LINES")
-            for text in module.objectives
-        ]
-        needed = 7 + sum(len(lines) * line + gap for lines in broken)
-        if top + needed <= BOTTOM_BLOCK_TOP - 4:
-            break
-    else:  # never print objectives over the signature and QR code
+    size, broken = _objectives_layout(pdf, module.objectives, top, width - indent, gap)
+    if size is None:  # never print objectives over the signature and QR code
         raise ValueError(f"the objectives of module {module.id!r} do not fit on the certificate")
+    line = size * 0.47
     pdf.set_xy(MARGIN, top)
     pdf.set_font("body", "B", 10.5)
     pdf.set_text_color(*ACCENT)
@@ -229,13 +392,13 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.line(MARGIN, sign_y, MARGIN + 70, sign_y)
     pdf.set_xy(MARGIN, sign_y + 1.5)
     pdf.set_font("body", "B", 9.5)
-    pdf.multi_cell(left_w, 4.6, issuer.signatory_name or issuer.organisation_name, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.text_block(left_w, 4.6, issuer.signatory_name or issuer.organisation_name, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", "", 8.5)
     pdf.set_text_color(*MUTED)
     if issuer.signatory_role:
-        pdf.multi_cell(left_w, 4.2, issuer.signatory_role, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.text_block(left_w, 4.2, issuer.signatory_role, align="L", new_x="LMARGIN", new_y="NEXT")
     if issuer.signatory_name:
-        pdf.multi_cell(left_w, 4.2, issuer.organisation_name, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.text_block(left_w, 4.2, issuer.organisation_name, align="L", new_x="LMARGIN", new_y="NEXT")
 
     qr_size = 30.0
     qr_x = PAGE_W - MARGIN - qr_size
@@ -244,18 +407,18 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.set_xy(text_x, BOTTOM_BLOCK_TOP + 5)
     pdf.set_font("body", "B", 9)
     pdf.set_text_color(*ACCENT)
-    pdf.multi_cell(text_w, 4.5, "Echtheit prüfen", new_x="LEFT", new_y="NEXT")
+    pdf.text_block(text_w, 4.5, "Echtheit prüfen", align="L", new_x="LEFT", new_y="NEXT")
     pdf.set_font("body", "", 7.5)
     pdf.set_text_color(*TEXT)
-    pdf.multi_cell(text_w, 3.6, "QR-Code scannen oder die Adresse aufrufen:", align="L", new_x="LEFT", new_y="NEXT")
+    pdf.text_block(text_w, 3.6, "QR-Code scannen oder die Adresse aufrufen:", align="L", new_x="LEFT", new_y="NEXT")
     pdf.set_text_color(*ACCENT)
     # Break long URLs anywhere rather than overflowing into the QR code.
-    pdf.multi_cell(text_w, 3.6, data.verify_url, align="L", new_x="LEFT", new_y="NEXT", wrapmode="CHAR")
+    pdf.text_block(text_w, 3.6, data.verify_url, align="L", new_x="LEFT", new_y="NEXT", wrapmode="CHAR")
     pdf.set_y(pdf.get_y() + 1.5)
     pdf.set_x(text_x)
     pdf.set_font("body", "", 7.5)
     pdf.set_text_color(*TEXT)
-    pdf.multi_cell(text_w, 3.6, "Prüfcode:", new_x="LEFT", new_y="NEXT")
+    pdf.text_block(text_w, 3.6, "Prüfcode:", align="L", new_x="LEFT", new_y="NEXT")
     pdf.set_font("body", "B", 8.5)
     groups = data.verification_code.split("-")
     half = (len(groups) + 1) // 2  # break between groups, never inside one
@@ -265,7 +428,7 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
     pdf.set_xy(MARGIN, PAGE_H - 13)
     pdf.set_font("body", "", 6.5)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(
+    pdf.text_block(
         width, 3,
         "Archivfähiges PDF/A-3. Eingebettet ist ein digital signierter Nachweis nach Open Badges 3.0 "
         f"({ATTACHMENT_NAME}), den Software ohne Rückfrage beim Aussteller prüfen kann.",

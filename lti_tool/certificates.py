@@ -1,0 +1,378 @@
+"""Certificates of the LTI tool: issuance records over ``vamos_core.certificates`` (docs/lti.md, "Zertifikate").
+
+* **One record per learner and module**, written once when the completion rule first holds. The
+  PDF and the signed credential are generated *before* the insert (outside any transaction holding
+  locks); concurrent issuers race on the partial unique index ``uq_certificates_one_valid`` and the
+  losers read the winner's record. A learner who has a certificate (valid or revoked) never gets a
+  second one automatically: re-issuing is a coordinator's decision.
+* **Snapshot**: name, module (``ModuleInfo``), completion date, score, PDF and credential are stored
+  with the record, so an old certificate stays reproducible and a course ZIP renders nothing.
+* **Pseudonymous subject**: credentials name the learner by ``urn:uuid:`` of a random UUID per
+  (issuer, sub) (table ``learners``), never by ``sub`` or an e-mail address.
+* **Signed with the tool's current key** (``lti_tool.keys``), so the ``kid`` resolves at /jwks.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import unicodedata
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, defer
+
+from vamos_core.certificates import (
+    CertificateData,
+    IssuerSettings,
+    ModuleInfo,
+    SigningKey,
+    certificate_filename,
+    generate_certificate,
+    new_code,
+    write_zip,
+)
+from vamos_core.certificates.issuer import DEFAULT_ISSUER_ID
+from vamos_core.model import Module
+
+from . import keys
+from .db import Database
+from .models import Certificate, Learner, ModuleProgress, ProgressEvent, ResourceLink, utcnow
+from .progress import Learner as Person
+
+log = logging.getLogger(__name__)
+
+# Dates on certificates are the learner's calendar day; the tool serves German organisations.
+LOCAL_TZ = ZoneInfo("Europe/Berlin")
+MAX_NAME = 120
+NAME_PUNCTUATION = set(" -'.’‐")
+MAX_REASON = 300
+
+VerifyUrl = Callable[[str], str]  # verification code -> public URL of its /verify page
+
+
+class CertificateStateError(Exception):
+    """The certificate is not valid any more (revoked meanwhile): nothing was changed."""
+
+
+# ---------------------------------------------------------------- names
+
+
+def clean_name(text: str | None) -> str | None:
+    """A name typed by the learner or a coordinator: 1–120 characters, letters of any script
+    (with their combining marks), spaces, hyphens, apostrophes and dots; None if not acceptable."""
+    if not isinstance(text, str):
+        return None
+    name = unicodedata.normalize("NFC", " ".join(text.split()))
+    if not 1 <= len(name) <= MAX_NAME:
+        return None
+    if not any(unicodedata.category(c).startswith("L") for c in name):
+        return None
+    for char in name:
+        if char not in NAME_PUNCTUATION and unicodedata.category(char)[0] not in ("L", "M"):
+            return None
+    return name
+
+
+def name_from_claims(claims: dict) -> str | None:
+    """The learner's name as the LMS sent it (``name``, else ``given_name`` + ``family_name``), for
+    the launch session only. Control characters are dropped; an over-long name is not used."""
+    name = claims.get("name")
+    if not isinstance(name, str) or not name.strip():
+        parts = [claims.get(k) for k in ("given_name", "family_name")]
+        name = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" or c == " ")
+    name = unicodedata.normalize("NFC", " ".join(name.split()))
+    return name if 1 <= len(name) <= MAX_NAME else None
+
+
+def clean_reason(text: str | None) -> str | None:
+    if not isinstance(text, str):
+        return None
+    reason = " ".join(text.split())
+    return reason if 1 <= len(reason) <= MAX_REASON else None
+
+
+# ---------------------------------------------------------------- records
+
+
+def issuer_settings(base_url: str = "") -> IssuerSettings:
+    """``VAMOS_CERT_*`` settings; without an explicit issuer id the tool's public URL is the issuer."""
+    settings = IssuerSettings.from_env()
+    if settings.issuer_id == DEFAULT_ISSUER_ID and base_url:
+        settings = IssuerSettings(**{**asdict(settings), "issuer_id": base_url.rstrip("/") + "/"})
+    return settings
+
+
+def snapshot(info: ModuleInfo) -> str:
+    return json.dumps({**asdict(info), "objectives": list(info.objectives)}, ensure_ascii=False, sort_keys=True)
+
+
+def module_info(cert: Certificate) -> ModuleInfo:
+    raw = json.loads(cert.module_snapshot)
+    return ModuleInfo(**{**raw, "objectives": tuple(raw.get("objectives", ()))})
+
+
+def aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def certificate_data(cert: Certificate, verify_url: VerifyUrl, issuer: IssuerSettings) -> CertificateData:
+    """What the record states, as the core's value (for file names and re-rendering)."""
+    return CertificateData(
+        learner_name=cert.learner_name,
+        learner_pseudonym=cert.learner.subject_id,
+        module=module_info(cert),
+        completed_at=aware(cert.completed_at).astimezone(LOCAL_TZ),
+        verification_code=cert.verification_code,
+        verify_url=verify_url(cert.verification_code),
+        issuer=issuer,
+        score=cert.score,
+        issued_at=aware(cert.created_at),
+        credential_id=cert.credential_id,
+    )
+
+
+def _learner(session: Session, person: Person) -> Learner:
+    """The learner row of (issuer, sub), created with a fresh pseudonym if missing (race-safe)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+
+    session.execute(
+        insert(Learner)
+        .values(issuer=person.issuer, sub=person.sub, pseudonym=str(uuid.uuid4()), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["issuer", "sub"])
+    )
+    return session.scalars(select(Learner).where(Learner.issuer == person.issuer, Learner.sub == person.sub)).one()
+
+
+def latest(db: Database, person: Person, module_id: str) -> Certificate | None:
+    """The learner's certificate of a module: the valid one, else the most recent revoked one."""
+    with db.session() as s:
+        rows = list(
+            s.scalars(
+                select(Certificate)
+                .join(Learner)
+                .where(Learner.issuer == person.issuer, Learner.sub == person.sub, Certificate.module_id == module_id)
+                .options(defer(Certificate.pdf))
+                .order_by(Certificate.id.desc())
+            )
+        )
+    return next((c for c in rows if c.status == Certificate.VALID), rows[0] if rows else None)
+
+
+def _signing_key(db: Database) -> SigningKey:
+    with db.session() as s:
+        key = keys.ensure_key(s)
+        return SigningKey(private_pem=key.private_pem, kid=key.kid)
+
+
+def _generate(data: CertificateData, db: Database) -> tuple[bytes, str]:
+    return generate_certificate(data, _signing_key(db))
+
+
+def ensure_issued(
+    db: Database,
+    person: Person,
+    module: Module,
+    row: ModuleProgress,
+    name: str,
+    verify_url: VerifyUrl,
+    issuer: IssuerSettings,
+) -> Certificate:
+    """The learner's certificate of the module, issued now if the module is completed and the
+    learner has none yet. Idempotent under concurrent calls (one record, the others read it)."""
+    existing = latest(db, person, module.id)
+    if existing is not None:
+        return existing
+    if not row.completed:
+        raise ValueError("module not completed")
+    with db.session() as s:
+        learner = _learner(s, person)
+        subject_id = learner.subject_id
+        learner_id = learner.id
+    info = ModuleInfo.from_module(module)
+    code = new_code()
+    now = utcnow()
+    completed_at = row.completed_at or now
+    data = CertificateData(
+        learner_name=name,
+        learner_pseudonym=subject_id,
+        module=info,
+        completed_at=aware(completed_at).astimezone(LOCAL_TZ),
+        verification_code=code,
+        verify_url=verify_url(code),
+        issuer=issuer,
+        score=row.quiz_score if info.show_score and row.quiz_score is not None else None,
+        issued_at=aware(now),
+    )
+    pdf, token = _generate(data, db)  # ~0.2 s, outside every transaction
+    try:
+        with db.session() as s:
+            cert = Certificate(
+                learner_id=learner_id, module_id=module.id, module_snapshot=snapshot(info),
+                learner_name=data.learner_name, completed_at=completed_at, score=data.score,
+                verification_code=data.verification_code, credential_id=data.credential_uri,
+                credential_jwt=token, pdf=pdf, status=Certificate.VALID, created_at=now,
+            )
+            s.add(cert)
+    except IntegrityError:
+        # A concurrent request issued it first (partial unique index): theirs is the certificate.
+        winner = latest(db, person, module.id)
+        if winner is None:
+            raise
+        return winner
+    log.info("certificate issued module=%s id=%s", module.id, cert.id)
+    return latest(db, person, module.id)
+
+
+def get(db: Database, cert_id: int, *, with_pdf: bool = False) -> Certificate | None:
+    with db.session() as s:
+        query = select(Certificate).where(Certificate.id == cert_id)
+        if not with_pdf:
+            query = query.options(defer(Certificate.pdf))
+        return s.scalars(query).first()
+
+
+def by_code(db: Database, code: str) -> Certificate | None:
+    """Lookup by the unique index on the (normalised) code."""
+    with db.session() as s:
+        return s.scalars(
+            select(Certificate).where(Certificate.verification_code == code).options(defer(Certificate.pdf))
+        ).first()
+
+
+def pdf_of(db: Database, cert_id: int) -> bytes:
+    with db.session() as s:
+        return s.scalar(select(Certificate.pdf).where(Certificate.id == cert_id))
+
+
+def revoke(db: Database, cert_id: int, reason: str) -> Certificate:
+    with db.session() as s:
+        cert = s.scalars(
+            select(Certificate).where(Certificate.id == cert_id).options(defer(Certificate.pdf)).with_for_update()
+        ).one()
+        if cert.status != Certificate.VALID:
+            raise CertificateStateError("already revoked")
+        cert.status, cert.revoked_at, cert.revoked_reason = Certificate.REVOKED, utcnow(), reason
+    log.info("certificate revoked id=%s", cert_id)
+    return get(db, cert_id)
+
+
+def reissue(db: Database, cert_id: int, name: str, verify_url: VerifyUrl, issuer: IssuerSettings) -> Certificate:
+    """A new certificate with the same facts and a corrected name; the old one is revoked with the
+    reason "ersetzt durch <new code>" and points to the new one (``replaced_by``)."""
+    old = get(db, cert_id)
+    if old is None or old.status != Certificate.VALID:
+        raise CertificateStateError("not valid")
+    now = utcnow()
+    code = new_code()
+    data = CertificateData(
+        learner_name=name,
+        learner_pseudonym=old.learner.subject_id,
+        module=module_info(old),
+        completed_at=aware(old.completed_at).astimezone(LOCAL_TZ),
+        verification_code=code,
+        verify_url=verify_url(code),
+        issuer=issuer,
+        score=old.score,
+        issued_at=aware(now),
+    )
+    pdf, token = _generate(data, db)
+    with db.session() as s:
+        locked = s.scalars(
+            select(Certificate).where(Certificate.id == cert_id).options(defer(Certificate.pdf)).with_for_update()
+        ).one()
+        if locked.status != Certificate.VALID:
+            raise CertificateStateError("revoked meanwhile")
+        locked.status, locked.revoked_at = Certificate.REVOKED, now
+        locked.revoked_reason = f"ersetzt durch {data.verification_code}"
+        s.flush()  # the old one leaves the partial unique index before the new one enters it
+        new = Certificate(
+            learner_id=locked.learner_id, module_id=locked.module_id, module_snapshot=locked.module_snapshot,
+            learner_name=data.learner_name, completed_at=locked.completed_at, score=locked.score,
+            verification_code=data.verification_code, credential_id=data.credential_uri, credential_jwt=token,
+            pdf=pdf, status=Certificate.VALID, created_at=now,
+        )
+        s.add(new)
+        s.flush()
+        locked.replaced_by = new.id
+        new_id = new.id
+    log.info("certificate reissued old=%s new=%s", cert_id, new_id)
+    return get(db, new_id)
+
+
+# ---------------------------------------------------------------- a course
+
+
+def _in_course(issuer: str, context_pk: int | None):
+    """Certificates of learners of one platform; with a context only those of learners who worked on
+    the module from a link of that course (their progress events remember the resource link)."""
+    conditions = [Learner.issuer == issuer]
+    if context_pk is not None:
+        conditions.append(
+            exists(
+                select(ProgressEvent.id)
+                .join(ResourceLink, ProgressEvent.resource_link_pk == ResourceLink.id)
+                .where(
+                    ProgressEvent.issuer == Learner.issuer,
+                    ProgressEvent.sub == Learner.sub,
+                    ProgressEvent.module_id == Certificate.module_id,
+                    ResourceLink.context_pk == context_pk,
+                )
+            )
+        )
+    return conditions
+
+
+def course_certificates(db: Database, issuer: str, context_pk: int | None) -> list[Certificate]:
+    with db.session() as s:
+        return list(
+            s.scalars(
+                select(Certificate)
+                .join(Learner)
+                .where(*_in_course(issuer, context_pk))
+                .options(defer(Certificate.pdf), defer(Certificate.credential_jwt))
+                .order_by(Certificate.module_id, Certificate.learner_name, Certificate.id)
+            )
+        )
+
+
+def in_course(db: Database, cert_id: int, issuer: str, context_pk: int | None) -> Certificate | None:
+    with db.session() as s:
+        return s.scalars(
+            select(Certificate)
+            .join(Learner)
+            .where(Certificate.id == cert_id, *_in_course(issuer, context_pk))
+            .options(defer(Certificate.pdf))
+        ).first()
+
+
+def course_zip(db: Database, issuer: str, context_pk: int | None, verify_url: VerifyUrl,
+               settings: IssuerSettings):
+    """The stored PDFs of the course's valid certificates as a ZIP in a spooled temporary file
+    (memory stays bounded: one PDF at a time is loaded, large archives go to disk)."""
+    ids = [c.id for c in course_certificates(db, issuer, context_pk) if c.status == Certificate.VALID]
+
+    def entries() -> Iterator[tuple[str, bytes]]:
+        seen: set[str] = set()
+        for cert_id in ids:
+            cert = get(db, cert_id)
+            name = certificate_filename(certificate_data(cert, verify_url, settings))
+            if name in seen:  # the name carries only 4 symbols of the code
+                name = name.rsplit(".", 1)[0] + "-" + cert.verification_code.replace("-", "") + ".pdf"
+            seen.add(name)
+            yield name, pdf_of(db, cert_id)
+
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    count = write_zip(entries(), out)
+    out.seek(0)
+    return out, count
