@@ -56,6 +56,10 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
         n = config.proxy_fix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
 
+    if not config.base_url and not config.is_sqlite:
+        # Without a configured public URL, verification URLs printed on certificates would follow the
+        # request's Host header, which a client controls.
+        log.warning("VAMOS_BASE_URL is not set: set it to the tool's public https URL in production")
     db = Database(config.database_url)
     if config.auto_migrate:
         db.migrate()
