@@ -18,6 +18,7 @@ help:
 	@echo "make test   - set up and run all tests"
 	@echo "make validate - validate course_content"
 	@echo "make workbench - the XBlock SDK workbench with the VAMOs blocks (Open edX)"
+	@echo "make bench  - run the benchmarks (~20 min; BENCH_QUICK=1 short) into bench/results.{json,md}"
 
 $(PY):
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (install python3.12 or pyenv 3.12.1)"; exit 1; }
@@ -56,3 +57,16 @@ workbench: $(STAMP)
 	$(WORKBENCH_ENV) $(PY) -m django migrate --noinput -v0
 	@echo "XBlock workbench with the VAMOs scenarios: http://127.0.0.1:$(WORKBENCH_PORT)/ (?student=NAME picks the learner)"
 	$(WORKBENCH_ENV) $(PY) -m django runserver 127.0.0.1:$(WORKBENCH_PORT)
+
+# Benchmarks (issue 9): every figure into bench/results.json and bench/results.md (about 20 minutes;
+# BENCH_QUICK=1 for a short development run). Needs PostgreSQL and Redis on 127.0.0.1 for most figures
+# (BENCH_DATABASE_URL, BENCH_REDIS_URL). Never part of `make test` or CI.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) setup.py
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+.PHONY: bench
+bench: $(BENCH_STAMP)
+	$(PY) bench/run_all.py

@@ -65,6 +65,13 @@ TEST = [
     "PyJWT[crypto]>=2.8",  # certificate tests verify the credential with a second JOSE library
 ]
 
+# `make bench` (bench/): the HTTP load client, the pylti1p3 baseline's cache, and a profiler for hot paths.
+BENCH = [
+    "aiohttp>=3.9",
+    "Flask-Caching>=2.1",
+    "pyinstrument>=4.6",
+]
+
 setup(
     name="vamos-lms",
     version="0.1.0",
@@ -86,7 +93,7 @@ setup(
     },
     include_package_data=True,
     install_requires=CORE + CERTIFICATES + LTI,
-    extras_require={"openedx": OPENEDX, "test": TEST + OPENEDX},
+    extras_require={"openedx": OPENEDX, "test": TEST + OPENEDX, "bench": BENCH},
     entry_points={
         "console_scripts": ["vamos = vamos_cli.cli:main"],
         # OLX tag = entry-point name (filled in by the Open edX adapter)

@@ -31,6 +31,13 @@ class Tool:
     platform_keys: PlatformKeys
     validator: LaunchValidator
     _catalog: object | None = None
+    score_worker: object | None = None  # score_sync.ScoreWorker when VAMOS_SCORE_WORKER=inline
+
+    def scores_enqueued(self) -> None:
+        """After a progress event wrote outbox rows: make sure the in-process worker runs, and wake it."""
+        if self.score_worker is not None:
+            self.score_worker.start()
+            self.score_worker.wake()
 
     @property
     def catalog(self):
@@ -68,15 +75,22 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     cache = make_cache(config, db)
     platform_keys = PlatformKeys(cache, config.jwks_refetch_interval, config.jwks_cache_ttl)
     validator = LaunchValidator(db, cache, platform_keys, config.jwt_leeway, config.max_token_age)
-    app.extensions["vamos"] = Tool(config, db, cache, platform_keys, validator)
+    tool = Tool(config, db, cache, platform_keys, validator)
+    app.extensions["vamos"] = tool
+    if config.score_worker == "inline":
+        from .score_sync import ScoreSender, ScoreWorker
+
+        tool.score_worker = ScoreWorker(ScoreSender.from_config(config, db, cache), config.score_poll_interval)
+        _start_worker_lazily(app, tool)
     app.session_interface = LaunchSessionInterface()
     from . import i18n
 
     i18n.init_app(app)
     app.jinja_env.globals["session_url"] = session_url
 
-    from .views import certificates, launch, learn, pages
+    from .views import advantage, certificates, launch, learn, pages
 
+    app.register_blueprint(advantage.bp)
     app.register_blueprint(launch.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(learn.bp)
@@ -85,6 +99,26 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     _register_security_headers(app)
     app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)
     return app
+
+
+def _start_worker_lazily(app: Flask, tool: Tool) -> None:
+    """The score worker thread starts in the serving process (never before a pre-forking server forks):
+    with the first request if scores wait in the outbox, else with the first score written."""
+    checked = {"done": False}
+
+    @app.before_request
+    def _maybe_start_worker():
+        if checked["done"]:
+            return
+        checked["done"] = True
+        from sqlalchemy import select
+
+        from .models import ScoreOutbox
+
+        with tool.db.session() as s:
+            waiting = s.scalar(select(ScoreOutbox.id).where(ScoreOutbox.status == ScoreOutbox.PENDING).limit(1))
+        if waiting is not None:
+            tool.score_worker.start()
 
 
 HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}

@@ -124,6 +124,32 @@ def cmd_rotate_keys(args) -> int:
     return 0
 
 
+def cmd_sync_scores(args) -> int:
+    """Send the score outbox (AGS): one pass with --once, else until stopped (SIGTERM/Ctrl-C)."""
+    import signal
+
+    from .cache import make_cache
+    from .score_sync import ScoreSender, ScoreWorker, retry_failed
+
+    config, db = _db()
+    cache = make_cache(config, db)
+    if args.retry_failed:
+        print(f"{retry_failed(db)} failed score(s) queued again")
+    sender = ScoreSender.from_config(config, db, cache)
+    if args.once:
+        r = sender.run_until_idle()
+        print(f"scores sent={r.sent} delayed={r.retried} failed={r.failed}")
+        return 0
+    worker = ScoreWorker(sender, config.score_poll_interval)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
+    print("sending scores (stop with Ctrl-C)", flush=True)
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_serve(args) -> int:
     from werkzeug.serving import run_simple
 
@@ -192,6 +218,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     rotate = lti_sub.add_parser("rotate-keys", help="add a new tool signing key; old keys retire after an overlap")
     rotate.add_argument("--overlap-hours", type=int, help="default VAMOS_KEY_OVERLAP_HOURS (72)")
     rotate.set_defaults(func=cmd_rotate_keys)
+
+    sync = lti_sub.add_parser("sync-scores", help="send scores to the platforms' gradebooks (AGS outbox worker)")
+    sync.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    sync.add_argument("--retry-failed", action="store_true", help="queue permanently failed scores again first")
+    sync.set_defaults(func=cmd_sync_scores)
 
     serve = subparsers.add_parser("serve", help="run the LTI tool with the development server")
     serve.add_argument("--host", default="127.0.0.1")

@@ -56,6 +56,12 @@ class ToolConfig:
     key_overlap_hours: int = 72  # old tool keys stay published this long after rotation
     verify_rate_limit: int = 30  # lookups of /verify/<code> per client address and window
     verify_rate_window: int = 600  # seconds
+    score_worker: str = "inline"  # inline: a thread in the web process sends scores; off: `vamos lti sync-scores`
+    score_retry_base: float = 10.0  # seconds before the first retry of a failed score post; doubles each time
+    score_retry_max: float = 3600.0  # longest wait between retries (scores are retried until they arrive)
+    score_http_timeout: float = 10.0  # seconds per request to a platform's token, line item or score endpoint
+    score_poll_interval: float = 5.0  # seconds the worker sleeps when the outbox has nothing due
+    auto_approve_registrations: bool = False  # dynamic registrations are active at once (else pending)
     content_dir: str = ""  # empty: vamos_core's default (VAMOS_CONTENT_DIR or packaged content)
     log_level: str = "INFO"
 
@@ -69,10 +75,12 @@ class ToolConfig:
                 continue
             if f.name == "instance_dir":
                 values[f.name] = Path(raw)
-            elif f.name == "auto_migrate":
+            elif f.type in ("bool | None", "bool", bool):
                 values[f.name] = _bool(raw, False)
             elif f.type in ("int", int):
                 values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
             else:
                 values[f.name] = raw
         values.update(overrides)
@@ -90,6 +98,8 @@ class ToolConfig:
         if self.auto_migrate is None:
             self.auto_migrate = self.is_sqlite
         self.base_url = self.base_url.rstrip("/")
+        if self.score_worker not in ("inline", "off"):
+            raise ValueError("VAMOS_SCORE_WORKER must be inline or off")
 
     @property
     def is_sqlite(self) -> bool:

@@ -171,6 +171,32 @@ MESSAGES: dict[str, Message] = {
         N_("Von Ihrem Anschluss wurden in kurzer Zeit zu viele Prüfcodes abgefragt."),
         (N_("Bitte warten Sie einige Minuten und versuchen Sie es dann erneut."),),
     ),
+    # LTI Advantage: deep linking catalogue, roster, score passback, dynamic registration.
+    "staff_only": Message(
+        N_("Kein Zugriff"),
+        N_("Diese Seite ist nur für Trainerinnen, Trainer und die Koordination freigegeben."),
+        (RESTART,),
+    ),
+    "no_deep_linking": Message(
+        N_("Keine Auswahl möglich"),
+        N_("Diese Sitzung wurde nicht zum Einfügen von Lernmodulen gestartet."),
+        (N_("Starten Sie die Auswahl erneut über „Aktivität hinzufügen“ in Ihrer Lernplattform."),),
+    ),
+    "deep_linking_types": Message(
+        N_("Keine Auswahl möglich"),
+        N_("Ihre Lernplattform nimmt an dieser Stelle keine Links auf Lernmodule an."),
+        (ASK_ADMIN,),
+    ),
+    "platform_unavailable": Message(
+        N_("Lernplattform nicht erreichbar"),
+        N_("Ihre Lernplattform hat die Teilnehmerliste nicht geliefert."),
+        (N_("Bitte versuchen Sie es in einigen Minuten erneut."), ASK_ADMIN),
+    ),
+    "registration_failed": Message(
+        N_("Registrierung fehlgeschlagen"),
+        N_("Die VAMOs-Module konnten nicht bei Ihrer Lernplattform registriert werden."),
+        (N_("Prüfen Sie die Adresse der Registrierung und versuchen Sie es erneut."), ASK_ADMIN),
+    ),
     "bad_request": Message(
         N_("Ungültige Anfrage"),
         N_("Diese Anfrage konnte nicht verarbeitet werden."),

@@ -11,6 +11,11 @@ Hardened beyond pylti1p3's defaults:
 
 The checks run cheapest and least trusting first; nothing about the token is believed before
 its signature is verified except the fields needed to find the key (iss, aud, kid).
+
+Registrations and *active* deployments found in the database are remembered per process for
+``MEMO_SECONDS`` (they change only through the CLI): a launch then needs no query to find them. A
+registration edited with ``vamos lti add-platform`` reaches running processes within that time; unknown
+and pending ones are never remembered, so an approval takes effect at once.
 """
 from __future__ import annotations
 
@@ -52,6 +57,7 @@ SUPPORTED_MESSAGES = {RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST}
 
 LOGIN_PREFIX = "login:"
 NONCE_PREFIX = "nonce:"
+MEMO_SECONDS = 30.0
 
 
 @dataclass
@@ -140,6 +146,16 @@ class LaunchValidator:
         self.leeway = leeway
         self.max_token_age = max_token_age
         self.clock = clock
+        self._memo: dict[tuple, tuple[float, Any]] = {}  # (kind, ...) -> (valid until, value); see module doc
+
+    def _recall(self, key: tuple) -> Any | None:
+        hit = self._memo.get(key)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def _remember(self, key: tuple, value: Any) -> None:
+        if len(self._memo) > 10_000:
+            self._memo.clear()
+        self._memo[key] = (time.monotonic() + MEMO_SECONDS, value)
 
     def validate(self, id_token: str, state: str, browser_state: str | None) -> ValidatedLaunch:
         header, unverified = split_unverified(id_token)
@@ -160,16 +176,21 @@ class LaunchValidator:
         audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
         if not isinstance(issuer, str) or not audiences:
             raise LaunchError("unknown_registration", 403, "iss or aud missing")
-        with self.db.session() as s:
-            reg = None
-            for candidate in audiences:
-                if isinstance(candidate, str):
-                    reg = registrations.find_registration(s, issuer, candidate)
-                    if reg is not None:
-                        break
-            if reg is None:
-                raise LaunchError("unknown_registration", 403, "no registration for iss/aud")
-            reg_id, client_id, key_set_url = reg.id, reg.client_id, reg.key_set_url
+        found = next((hit for candidate in audiences if isinstance(candidate, str)
+                      if (hit := self._recall(("reg", issuer, candidate))) is not None), None)
+        if found is None:
+            with self.db.session() as s:
+                reg = None
+                for candidate in audiences:
+                    if isinstance(candidate, str):
+                        reg = registrations.find_registration(s, issuer, candidate)
+                        if reg is not None:
+                            break
+                if reg is None:
+                    raise LaunchError("unknown_registration", 403, "no registration for iss/aud")
+                found = (reg.id, reg.client_id, reg.key_set_url)
+            self._remember(("reg", issuer, found[1]), found)
+        reg_id, client_id, key_set_url = found
 
         pem = self.keys.public_key_pem(reg_id, key_set_url, kid)
         claims = self._verify(id_token, pem, issuer, client_id)
@@ -231,6 +252,9 @@ class LaunchValidator:
         return login
 
     def _active_deployment(self, reg_id: str, deployment_id: str) -> int:
+        known = self._recall(("dep", reg_id, deployment_id))
+        if known is not None:
+            return known
         with self.db.session() as s:
             reg = registrations.get_registration(s, reg_id)
             dep = registrations.find_deployment(s, reg, deployment_id)
@@ -241,4 +265,5 @@ class LaunchValidator:
         # Raised after the commit, so the pending deployment stays recorded for the administrator.
         if not active:
             raise LaunchError("pending_deployment", 403, "deployment not approved")
+        self._remember(("dep", reg_id, deployment_id), dep_pk)
         return dep_pk

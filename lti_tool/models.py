@@ -90,6 +90,8 @@ class LtiContext(Base):
     context_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(500), default="")
     label: Mapped[str] = mapped_column(String(255), default="")
+    # Names and Role Provisioning: the course's membership URL from the launch (None: no NRPS).
+    nrps_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
 
 
 class ResourceLink(Base):
@@ -104,6 +106,55 @@ class ResourceLink(Base):
     resource_link_id: Mapped[str] = mapped_column(String(255))
     module_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     title: Mapped[str] = mapped_column(String(500), default="")
+    # Assignment and Grade Services of this link, from the launch's AGS endpoint claim: the line items
+    # URL of the course, the link's own line item (from the claim, or found/created by the score worker)
+    # and the scopes the platform granted (JSON list). None: the platform offers no AGS here.
+    ags_lineitems_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    ags_lineitem_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    ags_scopes: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ScoreOutbox(Base):
+    """A score to post to a line item (AGS), written in the same transaction as the progress event that
+    changed the learner's module state; a worker sends it (``lti_tool.score_sync``).
+
+    One row per score change and resource link, each sent once and in order per (learner, link):
+    a row is only claimed when no older row of the same learner and link is still pending. Workers
+    claim rows with a lease (``claimed_by`` + ``claimed_until``; ``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL, SQLite's single writer elsewhere), so two workers never send the same row.
+    """
+
+    __tablename__ = "score_outbox"
+    __table_args__ = (
+        Index("ix_score_outbox_due", "status", "next_attempt_at"),
+        Index("ix_score_outbox_learner_link", "issuer", "sub", "resource_link_pk", "status"),
+    )
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed_permanent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("lti_registration.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))
+    module_id: Mapped[str] = mapped_column(String(100))
+    resource_link_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("lti_resource_link.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    progress_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("progress_events.id", ondelete="SET NULL"), nullable=True
+    )
+    lineitem_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)  # resolved when sent
+    payload: Mapped[str] = mapped_column(Text)  # JSON of the AGS score
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class CacheEntry(Base):

@@ -6,6 +6,7 @@ processes (a flood of tokens with made-up kids must not make us hammer the platf
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Callable
@@ -67,9 +68,15 @@ class PlatformKeys:
         if found is None:
             raise LaunchError("unknown_key", 401, "kid not in platform key set")
         try:
-            return JWK.from_json(json.dumps(found)).export_to_pem()
+            return _pem(json.dumps(found, sort_keys=True))
         except Exception as exc:  # malformed key material from the platform
             raise LaunchError("unknown_key", 401, "unusable platform key") from exc
+
+
+@functools.lru_cache(maxsize=64)
+def _pem(jwk_json: str) -> bytes:
+    # Parsing a JWK with jwcrypto costs about 0.5 ms; the same published key is converted once per process.
+    return JWK.from_json(jwk_json).export_to_pem()
 
 
 def _find(keys: list[dict], kid: str) -> dict | None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from vamos_core.completion import module_state
 from vamos_core.model import Module
 
+from . import score_sync
 from .db import Database
 from .models import ModuleProgress, ProgressEvent, utcnow
 
@@ -45,6 +46,7 @@ class Learner:
 class Recorded:
     event_id: int
     inserted: bool  # False: an event with this idempotency key existed already
+    scores: int = 0  # score_outbox rows written with the event (AGS passback)
 
 
 def _where(model, learner: Learner, module_id: str):
@@ -166,6 +168,7 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
             return Recorded(existing, False)
         if check is not None:
             check(row)
+        before = score_sync.score_payload(module, row)
         event = ProgressEvent(
             issuer=learner.issuer, sub=learner.sub, module_id=module.id, kind=kind, lesson_id=lesson_id,
             data=json.dumps(data, sort_keys=True) if data is not None else None, content_version=module.version,
@@ -176,7 +179,9 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         if position is not None:
             row.last_lesson_id, row.last_position = position
         _apply(s, row, module, learner)
-        return Recorded(event.id, True)
+        # Score passback (AGS): the outbox rows are part of this transaction, so no score is lost.
+        scores = score_sync.enqueue(s, module, row, before, event.id)
+        return Recorded(event.id, True, scores)
 
 
 def save_position(db: Database, learner: Learner, module: Module, lesson_id: str, fraction: float | None) -> None:
@@ -186,6 +191,19 @@ def save_position(db: Database, learner: Learner, module: Module, lesson_id: str
         row.last_lesson_id = lesson_id
         row.last_position = fraction
         row.updated_at = utcnow()
+
+
+def move_resume_point(db: Database, learner: Learner, module_id: str, lesson_id: str) -> None:
+    """A lesson viewed before becomes the resume point again: one UPDATE of the row (no event, no lock
+    held across statements), so re-reading lessons costs one statement instead of four."""
+    from sqlalchemy import update
+
+    with db.session() as s:
+        s.execute(
+            update(ModuleProgress)
+            .where(*_where(ModuleProgress, learner, module_id))
+            .values(last_lesson_id=lesson_id, last_position=None, updated_at=utcnow())
+        )
 
 
 def recompute(db: Database, learner: Learner, module: Module) -> ModuleProgress:

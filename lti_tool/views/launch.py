@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 import time
@@ -18,6 +19,7 @@ from ..errors import LaunchError
 from ..launch_validation import (
     CONTEXT,
     CUSTOM,
+    DEEP_LINKING_REQUEST,
     DEEP_LINKING_SETTINGS,
     DEPLOYMENT_ID,
     LOGIN_PREFIX,
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 STATE_COOKIE = "vamos_lti_state_"
 CHECK_COOKIE = "vamos_cookie_check"
 AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 LAUNCH_PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 
 
@@ -183,7 +186,11 @@ def launch():
         "launch ok registration=%s role=%s user=%s module=%s",
         result.registration_id, result.role, pseudonym(result.claims["sub"]), data["module_id"] or "-",
     )
-    if data["module_id"]:
+    if result.message_type == DEEP_LINKING_REQUEST:
+        target = url_for("adv.deep_linking", ls=sid)
+    elif data["module_id"] and data.get("lesson_id"):
+        target = url_for("learn.lesson", module_id=data["module_id"], lesson_id=data["lesson_id"], ls=sid)
+    elif data["module_id"]:
         target = url_for("learn.module", module_id=data["module_id"], ls=sid)
     else:
         target = url_for("pages.start", ls=sid)
@@ -199,6 +206,30 @@ def _requested_module(claims: dict) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def _requested_lesson(claims: dict, module) -> str | None:
+    """A link placed for a single lesson (deep linking) names it in the custom parameter ``lesson``."""
+    custom = claims.get(CUSTOM) if isinstance(claims.get(CUSTOM), dict) else {}
+    lesson_id = custom.get("lesson")
+    if module is None or not isinstance(lesson_id, str) or module.lesson(lesson_id) is None:
+        return None
+    return lesson_id
+
+
+def _http_url(value) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= 1000
+
+
+def _remember_ags(link: ResourceLink, claim) -> None:
+    """The link's AGS endpoints (scores go there later, from the outbox worker)."""
+    if not isinstance(claim, dict):
+        return
+    scopes = [s for s in claim.get("scope") or [] if isinstance(s, str)]
+    link.ags_scopes = json.dumps(sorted(set(scopes)))
+    link.ags_lineitems_url = claim["lineitems"] if _http_url(claim.get("lineitems")) else None
+    if _http_url(claim.get("lineitem")):
+        link.ags_lineitem_url = claim["lineitem"]
 
 
 def _record(result: ValidatedLaunch) -> dict:
@@ -236,6 +267,9 @@ def _record_once(result: ValidatedLaunch) -> dict:
                 s.add(context)
             context.title = str(ctx_claim.get("title") or "")[:500]
             context.label = str(ctx_claim.get("label") or "")[:255]
+            nrps = claims.get(NRPS_CLAIM)
+            if isinstance(nrps, dict) and _http_url(nrps.get("context_memberships_url")):
+                context.nrps_url = nrps["context_memberships_url"]
         s.flush()
 
         link = None
@@ -258,6 +292,7 @@ def _record_once(result: ValidatedLaunch) -> dict:
             if module_id:
                 link.module_id = module_id
             module_id = link.module_id
+            _remember_ags(link, claims.get(AGS_ENDPOINT))
         s.flush()
         return {
             "launch_id": str(uuid.uuid4()),
@@ -270,6 +305,7 @@ def _record_once(result: ValidatedLaunch) -> dict:
             "context_pk": context.id if context else None,
             "resource_link_pk": link.id if link else None,
             "module_id": module_id,
+            "lesson_id": _requested_lesson(claims, catalog.get(module_id) if module_id else None),
             # Kept for the features that follow (score passback, placement, return link).
             "ags": claims.get(AGS_ENDPOINT),
             "deep_linking": claims.get(DEEP_LINKING_SETTINGS),

@@ -80,6 +80,14 @@ def check_csrf() -> None:
         raise PageError("form_expired", 400, "csrf token missing or wrong")
 
 
+def _record(*args, **kwargs) -> progress.Recorded:
+    """``progress.record``, then wake the score worker if the event wrote scores to the outbox (AGS)."""
+    recorded = progress.record(*args, **kwargs)
+    if recorded.scores:
+        tool().scores_enqueued()
+    return recorded
+
+
 def lesson_of(v: Visit, lesson_id: str):
     lesson = v.module.lesson(lesson_id)
     if lesson is None:
@@ -192,12 +200,16 @@ def lesson(module_id: str, lesson_id: str):
     row = progress.get_progress(v.db, v.learner, module.id)
     resume = row.last_position if row and row.last_lesson_id == lesson.id else None
     # Opening a lesson makes it the resume point (works without JavaScript) and, the first time,
-    # records that the learner started it.
-    progress.record(
-        v.db, v.learner, module, ProgressEvent.LESSON_VIEWED, v.learner.key("viewed", module.id, lesson.id),
-        lesson_id=lesson.id, resource_link_pk=session.get("resource_link_pk"), position=(lesson.id, resume),
-    )
-    row = progress.get_progress(v.db, v.learner, module.id)
+    # records that the learner started it. Later views only move the resume point (one UPDATE), and a
+    # reload of the resume lesson writes nothing. A view changes neither "done" nor the percent, so
+    # the row read above serves the page.
+    if lesson.id not in progress.lessons(row)[0]:
+        _record(
+            v.db, v.learner, module, ProgressEvent.LESSON_VIEWED, v.learner.key("viewed", module.id, lesson.id),
+            lesson_id=lesson.id, resource_link_pk=session.get("resource_link_pk"), position=(lesson.id, resume),
+        )
+    elif row.last_lesson_id != lesson.id:
+        progress.move_resume_point(v.db, v.learner, module.id, lesson.id)
     rendered = render_lesson(module, lesson, f"{request.script_root}/media/{module.id}")
     index = module.lesson_index(lesson.id)
     objectives = {o.id: o.text for o in module.objectives}
@@ -223,7 +235,7 @@ def lesson_done(module_id: str, lesson_id: str):
     lesson = lesson_of(v, lesson_id)
     check_csrf()
     module = v.module
-    progress.record(
+    _record(
         v.db, v.learner, module, ProgressEvent.LESSON_COMPLETED, v.learner.key("done", module.id, lesson.id),
         lesson_id=lesson.id, resource_link_pk=session.get("resource_link_pk"),
     )
@@ -437,7 +449,7 @@ def attempt_post(module_id: str):
         "fractions": {r.question_id: str(r.fraction) for r in result.results},
         "passed": result.passed(module.completion.passing_score),
     }
-    recorded = progress.record(
+    recorded = _record(
         v.db, v.learner, module, ProgressEvent.QUIZ_ATTEMPT, v.learner.key("attempt", module.id, draft["token"]),
         data=data, resource_link_pk=session.get("resource_link_pk"), check=_check_limit(v),
     )

@@ -96,6 +96,7 @@ def backend(request, tmp_path):
 
 
 def make_config(tmp_path: Path, backend: dict, **extra) -> ToolConfig:
+    extra.setdefault("score_worker", "off")  # tests send scores explicitly unless they ask for the thread
     config = ToolConfig(
         instance_dir=tmp_path / "instance",
         secret_key="test-secret-" + secrets.token_hex(8),

@@ -1,0 +1,201 @@
+"""Benchmark: learner traffic at 16 concurrent clients — lesson page views, lesson completions, quiz submissions.
+
+Learners are launched first (real LTI launches, see bench/launch.py), then each phase runs ``--repeats`` times
+for ``--duration`` seconds with ``--concurrency`` clients back to back (no think time):
+
+* lesson view: GET a lesson page (records the view / reading position in the same transaction);
+* lesson completion: POST "Lektion abgeschlossen" (an event + the derived progress row), each learner's
+  lessons in order, then the next learner (a completion is never a repeat);
+* quiz submission: POST start → GET the attempt form → POST the answers (graded, one event), on a module
+  with all questions on one page; learners never completed their lessons here, so no certificate is issued.
+
+    .venv/bin/python bench/learner.py [--json] [--backends postgres+redis,sqlite]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (  # noqa: E402
+    QUICK, REPO, BenchPlatform, HttpError, Stats, backend, client_session, closed_loop, db_scalar, find_csrf, fresh_workdir,
+    latency_ms, launch_roundtrip, log, median_of, new_sub, postgres_available, remove_workdir, request, tool_server,
+)
+
+MODULE = "kommunikation-im-verband"  # 6 lessons, quiz all on one page
+ATTEMPT_RE = re.compile(r'name="attempt" value="([^"]+)"')
+
+
+def load_module(module_id: str = MODULE):
+    from vamos_core.content import load_catalog
+
+    return load_catalog(REPO / "course_content").get(module_id)
+
+
+def random_answers(module, rng: random.Random) -> dict[str, list[str]]:
+    answers = {}
+    for q in module.quiz.questions:
+        ids = [o.id for o in q.options]
+        if q.type.value == "single":
+            answers["q-" + q.id] = [rng.choice(ids)]
+        else:
+            answers["q-" + q.id] = rng.sample(ids, rng.randint(1, len(ids)))
+    return answers
+
+
+def answer_form(module, answers: dict[str, list[str]], extra: dict) -> list[tuple[str, str]]:
+    form = list(extra.items())
+    for name, values in answers.items():
+        form.extend((name, v) for v in values)
+    return form
+
+
+async def launch_pool(http, platform_, url: str, count: int, concurrency: int = 8) -> list:
+    stats = Stats()
+    out: list = []
+    first_lesson = load_module().lessons[0].id
+    subs = [new_sub() for _ in range(count)]
+
+    async def worker(i: int) -> None:
+        while subs:
+            sub = subs.pop()
+            learner = await launch_roundtrip(http, stats, platform_, url, url, sub, MODULE)
+            if not learner.csrf:  # the module page has no form: the first lesson page has the token
+                _, _, page, _ = await request(http, stats, "lesson_view", "GET",
+                                              f"{url}/module/{MODULE}/lesson/{first_lesson}?ls={learner.sid}")
+                learner.csrf = find_csrf(page)
+            out.append(learner)
+
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    return out
+
+
+async def run_phases(url: str, platform_, concurrency: int, duration: float, warmup: float, repeats: int,
+                     pool_size: int) -> dict:
+    module = load_module()
+    lessons = [lesson.id for lesson in module.lessons]
+    rng = random.Random(7)
+    base = f"{url}/module/{MODULE}"
+    async with client_session(concurrency) as http:
+        viewers = await launch_pool(http, platform_, url, concurrency)
+        completers = await launch_pool(http, platform_, url, pool_size)
+        quizzers = await launch_pool(http, platform_, url, pool_size)
+        log(f"learner: launched {len(viewers) + len(completers) + len(quizzers)} learners")
+
+        async def view(i: int, st: Stats) -> str:
+            learner = viewers[i]
+            lesson = lessons[rng.randrange(len(lessons))]
+            await request(http, st, "lesson_view", "GET", f"{base}/lesson/{lesson}?ls={learner.sid}")
+            return "lesson_view"
+
+        completion_queue = [(learner, lesson) for learner in completers for lesson in lessons]
+        completion_queue.reverse()
+
+        async def complete(i: int, st: Stats) -> str:
+            if not completion_queue:
+                raise HttpError("completion pool exhausted")
+            learner, lesson = completion_queue.pop()
+            await request(http, st, "lesson_done", "POST", f"{base}/lesson/{lesson}/done", expect=(303,),
+                          data={"ls": learner.sid, "csrf": learner.csrf})
+            return "lesson_done"
+
+        quiz_queue = [learner for learner in quizzers for _ in range(module.quiz.settings.max_attempts or 3)]
+        quiz_queue.reverse()
+
+        async def quiz(i: int, st: Stats) -> str:
+            if not quiz_queue:
+                raise HttpError("quiz pool exhausted")
+            learner = quiz_queue.pop()
+            fields = {"ls": learner.sid, "csrf": learner.csrf}
+            await request(http, st, "quiz_start", "POST", f"{base}/quiz/start", expect=(303,), data=fields)
+            _, _, page, _ = await request(http, st, "quiz_form", "GET", f"{base}/quiz/attempt?ls={learner.sid}")
+            token = ATTEMPT_RE.search(page)
+            if not token:
+                raise HttpError("no attempt token in the quiz form")
+            form = answer_form(module, random_answers(module, rng), {**fields, "attempt": token.group(1),
+                                                                   "action": "submit"})
+            await request(http, st, "quiz_submit", "POST", f"{base}/quiz/attempt", expect=(303,), data=form)
+            return "quiz_submission"
+
+        results: dict[str, list[dict]] = {"lesson_view": [], "lesson_completion": [], "quiz_submission": []}
+        for r in range(repeats):
+            for label, op in (("lesson_view", view), ("lesson_completion", complete), ("quiz_submission", quiz)):
+                stats = Stats()
+                res = await closed_loop(concurrency, duration, warmup, op, stats)
+                res["per_request_ms"] = {k[5:]: latency_ms(v) for k, v in stats.latencies.items()
+                                         if k.startswith("http:")}
+                if stats.examples:
+                    res["error_examples"] = stats.examples
+                results[label].append(res)
+                log(f"learner {label} run {r + 1}: {res['ops_per_s']}/s p95 {res['p95']} ms errors {res['errors']}")
+    return results
+
+
+def run(backends: list[str], concurrency: int, duration: float, warmup: float, repeats: int, pool_size: int,
+        workers: int, threads: int) -> dict:
+    out: dict = {"concurrency": concurrency, "duration_s": duration, "repeats": repeats, "module": MODULE,
+                 "server": f"gunicorn -k gthread -w {workers} --threads {threads}", "backends": {}}
+    for name in backends:
+        if name != "sqlite" and (reason := postgres_available()):
+            out["backends"][name] = {"skipped": reason}
+            continue
+        workdir = fresh_workdir("learner")
+        platform_ = BenchPlatform(workdir)
+        platform_.start()
+        try:
+            with backend(name, workdir, platform_) as b, \
+                    tool_server(b, workdir, workers=workers, threads=threads) as tool:
+                results = asyncio.run(run_phases(tool.url, platform_, concurrency, duration, warmup, repeats,
+                                                 pool_size))
+                entry = {}
+                for label, rs in results.items():
+                    entry[label] = {"per_s": median_of(rs, "ops_per_s"), "p50_ms": median_of(rs, "p50"),
+                                    "p95_ms": median_of(rs, "p95"), "p99_ms": median_of(rs, "p99"),
+                                    "errors": sum(x["errors"] for x in rs),
+                                    "client_cpu_ms_per_op": median_of(rs, "client_cpu_ms_per_op"),
+                                    "client_cpu_share_of_machine": median_of(rs, "client_cpu_share_of_machine"),
+                                    "runs": rs}
+                entry["server_tracebacks"] = tool.errors_logged()
+                entry["events_in_db"] = db_scalar(b, "SELECT count(*) FROM progress_events")
+                out["backends"][name] = entry
+        finally:
+            platform_.stop()
+            remove_workdir(workdir)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default="postgres+redis,sqlite")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=4 if QUICK else 8)
+    parser.add_argument("--warmup", type=float, default=1 if QUICK else 2)
+    parser.add_argument("--repeats", type=int, default=1 if QUICK else 3)
+    parser.add_argument("--pool", type=int, default=150 if QUICK else 700, help="learners launched per pool")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = run(args.backends.split(","), args.concurrency, args.duration, args.warmup, args.repeats, args.pool,
+                 args.workers, args.threads)
+    if args.json:
+        print(json.dumps(result))
+        return
+    for name, e in result["backends"].items():
+        if "skipped" in e:
+            print(f"{name}: skipped ({e['skipped']})")
+            continue
+        for label in ("lesson_view", "lesson_completion", "quiz_submission"):
+            x = e[label]
+            print(f"{name:16} {label:18} {x['per_s']:7}/s  p50 {x['p50_ms']} p95 {x['p95_ms']} p99 {x['p99_ms']} ms  "
+                  f"errors {x['errors']}")
+
+
+if __name__ == "__main__":
+    main()

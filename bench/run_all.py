@@ -1,0 +1,217 @@
+"""`make bench`: run every benchmark and write bench/results.json and bench/results.md.
+
+Each benchmark runs as its own process (``--json``), one after the other, so they never compete for the two
+cores. ``BENCH_QUICK=1`` shortens every duration and size for development; results written in quick mode say
+so in their first line. ``--only launch,learner`` runs a subset.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import QUICK, REPO, git_commit, log, machine  # noqa: E402
+
+BENCH = REPO / "bench"
+STEPS = {
+    "launch": ["bench/launch.py"],
+    "learner": ["bench/learner.py"],
+    "reports": ["bench/reports.py"],
+    "certificates": ["bench/bench_certificates.py"] + (["-n", "20", "-r", "3", "--zip", "100"] if QUICK else
+                                                        ["-n", "40", "-r", "5", "--zip", "1000"]),
+    "certificates_2_processes": ["bench/bench_certificates.py", "--processes", "2", "--zip", "0"]
+    + (["-n", "20", "-r", "3"] if QUICK else ["-n", "40", "-r", "5"]),
+    "loadtest": ["bench/loadtest.py"],
+}
+
+TARGETS = {
+    "launch_ratio": 1.5, "launch_p95_ms": 30, "lesson_views_per_s": 400, "lesson_view_p95_ms": 50,
+    "quiz_per_s": 150, "csv_s": 15, "xlsx_s": 90, "export_mib": 250, "certificates_per_s": 20, "load_p99_ms": 300,
+}
+
+
+def run_step(name: str, argv: list[str]) -> dict:
+    log(f"== {name}: {' '.join(argv)}")
+    began = time.time()
+    proc = subprocess.run([sys.executable, *argv, "--json"], cwd=REPO, stdout=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    seconds = round(time.time() - began, 1)
+    if proc.returncode != 0:
+        return {"failed": f"exit code {proc.returncode}", "step_seconds": seconds}
+    try:
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"failed": "no JSON result", "step_seconds": seconds}
+    result["step_seconds"] = seconds
+    return result
+
+
+def ok(value, target, higher_is_better: bool) -> str:
+    if value is None:
+        return "–"
+    met = value >= target if higher_is_better else value <= target
+    return "met" if met else "**not met**"
+
+
+def markdown(results: dict) -> str:
+    m, r = results["meta"], results["results"]
+    out = [f"# Benchmark results{' (BENCH_QUICK=1: shortened runs, not the reference figures)' if m['quick'] else ''}",
+           "",
+           f"- date: {m['date']}  ",
+           f"- commit: `{m['commit']}`  ",
+           f"- machine: {m['machine']['cpu']}, {m['machine']['cores']} cores, {m['machine']['ram_gib']} GiB RAM, "
+           f"Python {m['machine']['python']}, {m['machine']['os']}  ",
+           f"- load average when the run started: {m.get('load_average_at_start')} (other work on the machine "
+           "lowers every figure)  ",
+           *([f"- **incomplete**: still to run: {', '.join(m['steps_pending'])}  "] if m.get("steps_pending") else []),
+           f"- total time: {m['total_seconds']} s. How to read this file: README.md, \"Benchmarks: how to read "
+           "bench/results.md\".", ""]
+    rows = [("figure", "measured", "target", "")]
+
+    launch = r.get("launch", {})
+    for backend, e in launch.get("backends", {}).items():
+        if "tool" not in e:
+            rows.append((f"launch ({backend})", e.get("skipped", "failed"), "", ""))
+            continue
+        t, b = e["tool"], e["baseline"]
+        rows.append((f"launch throughput, {backend}, {launch['concurrency']} concurrent",
+                     f"{t['launches_per_s']}/s vs baseline {b['launches_per_s']}/s = "
+                     f"**{e['throughput_ratio_tool_vs_baseline']}×**", "≥ 1.5×",
+                     ok(e["throughput_ratio_tool_vs_baseline"], TARGETS["launch_ratio"], True)))
+        rows.append((f"launch latency (whole round trip), {backend}",
+                     f"p50 {t['p50_ms']} / p95 {t['p95_ms']} / p99 {t['p99_ms']} ms (baseline p50 {b['p50_ms']} / "
+                     f"p95 {b['p95_ms']} / p99 {b['p99_ms']} ms)", "p95 ≤ 30 ms",
+                     ok(t["p95_ms"], TARGETS["launch_p95_ms"], False)))
+    learner = r.get("learner", {})
+    for backend, e in learner.get("backends", {}).items():
+        if "lesson_view" not in e:
+            rows.append((f"learner traffic ({backend})", e.get("skipped", "failed"), "", ""))
+            continue
+        v, c, q = e["lesson_view"], e["lesson_completion"], e["quiz_submission"]
+        rows.append((f"lesson page views, {backend}, {learner['concurrency']} clients",
+                     f"{v['per_s']}/s, p50 {v['p50_ms']} / p95 {v['p95_ms']} / p99 {v['p99_ms']} ms",
+                     "≥ 400/s, p95 ≤ 50 ms",
+                     "met" if (v["per_s"] or 0) >= 400 and (v["p95_ms"] or 1e9) <= 50 else "**not met**"))
+        rows.append((f"lesson completions, {backend}", f"{c['per_s']}/s, p95 {c['p95_ms']} ms", "", ""))
+        rows.append((f"quiz submissions (start + form + submit), {backend}",
+                     f"{q['per_s']}/s, p95 {q['p95_ms']} ms", "≥ 150/s", ok(q["per_s"], TARGETS["quiz_per_s"], True)))
+    reports = r.get("reports", {})
+    for fmt, limit in (("csv", "csv_s"), ("xlsx", "xlsx_s")):
+        if fmt in reports:
+            x = reports[fmt]
+            rows.append((f"{fmt.upper()} export of {x['rows']:,} rows (PostgreSQL)",
+                         f"{x['seconds']} s, peak RSS {x['peak_rss_mib']} MiB",
+                         f"≤ {TARGETS[limit]} s, ≤ 250 MB",
+                         "met" if x["seconds"] <= TARGETS[limit] and x["peak_rss_mib"] <= 250 else "**not met**"))
+        elif reports:
+            rows.append((f"{fmt.upper()} export", reports.get("skipped") or reports.get("failed", "?"), "", ""))
+    cert = r.get("certificates", {})
+    if "certificates_per_second_median" in cert:
+        rows.append(("certificates (PDF/A-3 + VC-JWT), 1 process", f"{cert['certificates_per_second_median']}/s",
+                     "≥ 20/s", ok(cert["certificates_per_second_median"], TARGETS["certificates_per_s"], True)))
+        if "zip_seconds" in cert:
+            rows.append((f"ZIP of {cert['zip_certificates']} certificates (generated + zipped)",
+                         f"{cert['zip_seconds']} s, {cert['zip_mib']} MiB", "", ""))
+    cert2 = r.get("certificates_2_processes", {})
+    if "certificates_per_second_median" in cert2:
+        rows.append(("certificates, 2 processes", f"{cert2['certificates_per_second_median']}/s", "", ""))
+    load = r.get("loadtest", {})
+    if "latency_ms" in load:
+        lat = load["latency_ms"]
+        rows.append((f"load test: {load['learners']} learners, {load['wall_seconds']} s, two tool servers",
+                     f"{load['errors']} errors, {load['lost_events']} lost events "
+                     f"({load['db']['events']}/{load['expected_events']} in the database), "
+                     f"p50 {lat['p50']} / p95 {lat['p95']} / p99 {lat['p99']} ms",
+                     "0 errors, 0 lost, p99 ≤ 300 ms",
+                     "met" if load["errors"] == 0 and load["lost_events"] == 0 and (lat["p99"] or 1e9) <= 300
+                     else "**not met**"))
+    elif load:
+        rows.append(("load test", load.get("skipped") or load.get("failed", "?"), "", ""))
+
+    out.append("## Figures and targets")
+    out.append("")
+    for i, row in enumerate(rows):
+        out.append("| " + " | ".join(str(c) for c in row) + " |")
+        if i == 0:
+            out.append("|---|---|---|---|")
+    out += ["", "## Details", ""]
+    if launch.get("backends"):
+        out.append(f"**Launch** ({launch['server']}, {launch['concurrency']} concurrent clients, "
+                   f"median of {launch['repeats']} runs of {launch['duration_s']} s, tool and baseline alternating):")
+        out.append("")
+        out.append("| backend | server | launches/s | p50 | p95 | p99 ms | errors | client CPU ms/launch | "
+                   "per request p95 ms |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        for backend, e in launch["backends"].items():
+            for label in ("tool", "baseline"):
+                if label not in e:
+                    continue
+                x = e[label]
+                per = ", ".join(f"{k} {v['p95']}" for k, v in x["runs"][0].get("per_request_ms", {}).items())
+                out.append(f"| {backend} | {label} | {x['launches_per_s']} | {x['p50_ms']} | {x['p95_ms']} | "
+                           f"{x['p99_ms']} | {x['errors']} | {x['client_cpu_ms_per_launch']} | {per} |")
+        out.append("")
+    if learner.get("backends"):
+        out.append(f"**Learner traffic** ({learner['server']}, {learner['concurrency']} clients, median of "
+                   f"{learner['repeats']} runs of {learner['duration_s']} s, module `{learner['module']}`):")
+        out.append("")
+        out.append("| backend | operation | per s | p50 | p95 | p99 ms | errors | client CPU ms/op |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for backend, e in learner["backends"].items():
+            for label in ("lesson_view", "lesson_completion", "quiz_submission"):
+                if label in e:
+                    x = e[label]
+                    out.append(f"| {backend} | {label} | {x['per_s']} | {x['p50_ms']} | {x['p95_ms']} | {x['p99_ms']} | "
+                               f"{x['errors']} | {x['client_cpu_ms_per_op']} |")
+        out.append("")
+    if "latency_ms" in load:
+        out.append(f"**Load test** ({load['servers']}; PostgreSQL + Redis shared): {load['launched']} launched, "
+                   f"{load['finished']} finished, {load['requests']} requests ({load['requests_per_s']}/s), "
+                   f"events in the database {load['db']['events']} of {load['expected_events']} expected, "
+                   f"completed {load['db']['completed_rows']} / certificates {load['db']['certificates']} of "
+                   f"{load['expected_completed']} expected, server tracebacks {load['server_tracebacks']}.")
+        out.append("")
+        out.append("| request | n | p50 | p95 | p99 ms |")
+        out.append("|---|---|---|---|---|")
+        for k, v in load["per_request_ms"].items():
+            out.append(f"| {k} | {v['n']} | {v['p50']} | {v['p95']} | {v['p99']} |")
+        out.append("")
+    failed = [k for k, v in r.items() if isinstance(v, dict) and "failed" in v]
+    if failed:
+        out.append("Failed steps: " + ", ".join(failed))
+    out.append("")
+    out.append("Raw figures, every run: `bench/results.json`.")
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default="", help="comma-separated steps: " + ", ".join(STEPS))
+    parser.add_argument("--out", default=str(BENCH))
+    args = parser.parse_args()
+    steps = [s for s in args.only.split(",") if s] or list(STEPS)
+    began = time.time()
+    results: dict = {}
+    meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": git_commit(),
+            "machine": machine(), "quick": QUICK, "targets": TARGETS,
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "steps_pending": list(steps)}
+    out = Path(args.out)
+    for name in steps:
+        results[name] = run_step(name, STEPS[name])
+        meta["steps_pending"] = steps[steps.index(name) + 1:]
+        meta["total_seconds"] = round(time.time() - began)
+        data = {"meta": meta, "results": results}  # written after every step: a long run is never lost
+        (out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
+        (out / "results.md").write_text(markdown(data))
+    log(f"wrote {out / 'results.json'} and {out / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main()
