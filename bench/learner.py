@@ -105,7 +105,8 @@ async def run_phases(url: str, platform_, concurrency: int, duration: float, war
                           data={"ls": learner.sid, "csrf": learner.csrf})
             return "lesson_done"
 
-        quiz_queue = [learner for learner in quizzers for _ in range(module.quiz.settings.max_attempts or 3)]
+        # Round robin over the pool: one learner's attempts are far apart, so no two clients share a session.
+        quiz_queue = [learner for _ in range(module.quiz.settings.max_attempts or 3) for learner in quizzers]
         quiz_queue.reverse()
 
         async def quiz(i: int, st: Stats) -> str:
@@ -177,7 +178,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=4 if QUICK else 8)
     parser.add_argument("--warmup", type=float, default=1 if QUICK else 2)
     parser.add_argument("--repeats", type=int, default=1 if QUICK else 3)
-    parser.add_argument("--pool", type=int, default=150 if QUICK else 700, help="learners launched per pool")
+    parser.add_argument("--pool", type=int, default=150 if QUICK else 1500, help="learners launched per pool")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--json", action="store_true")

@@ -70,6 +70,7 @@ def markdown(results: dict) -> str:
            f"Python {m['machine']['python']}, {m['machine']['os']}  ",
            f"- load average when the run started: {m.get('load_average_at_start')} (other work on the machine "
            "lowers every figure)  ",
+           *([f"- merged: {m['merged']}  "] if m.get("merged") else []),
            *([f"- **incomplete**: still to run: {', '.join(m['steps_pending'])}  "] if m.get("steps_pending") else []),
            f"- total time: {m['total_seconds']} s. How to read this file: README.md, \"Benchmarks: how to read "
            "bench/results.md\".", ""]
@@ -195,10 +196,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default="", help="comma-separated steps: " + ", ".join(STEPS))
     parser.add_argument("--out", default=str(BENCH))
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other steps' results of an existing results.json (re-running some steps)")
     args = parser.parse_args()
     steps = [s for s in args.only.split(",") if s] or list(STEPS)
     began = time.time()
     results: dict = {}
+    previous = Path(args.out) / "results.json"
+    merged_from = None
+    if args.merge and previous.exists():
+        old = json.loads(previous.read_text())
+        results = {k: v for k, v in old["results"].items() if k not in steps}
+        merged_from = old["meta"]["date"]
     meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": git_commit(),
             "machine": machine(), "quick": QUICK, "targets": TARGETS,
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "steps_pending": list(steps)}
@@ -207,6 +216,8 @@ def main() -> None:
         results[name] = run_step(name, STEPS[name])
         meta["steps_pending"] = steps[steps.index(name) + 1:]
         meta["total_seconds"] = round(time.time() - began)
+        if merged_from:
+            meta["merged"] = f"re-ran {', '.join(steps)}; the other steps are from the run of {merged_from}"
         data = {"meta": meta, "results": results}  # written after every step: a long run is never lost
         (out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
         (out / "results.md").write_text(markdown(data))
