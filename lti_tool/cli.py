@@ -150,6 +150,37 @@ def cmd_sync_scores(args) -> int:
     return 0
 
 
+def cmd_retention(args) -> int:
+    """Pseudonymise learner-level data of people inactive for longer than the retention period."""
+    from . import coordination, dsgvo
+
+    config, db = _db()
+    days = args.days if args.days is not None else config.retention_days
+    if days < 1:
+        print("--days must be at least 1", file=sys.stderr)
+        return 2
+    count = dsgvo.retention(db, days)
+    with db.session() as s:
+        coordination.audit(s, None, "retention", {"days": days}, count, actor_issuer="*")
+    print(f"retention {days} days: {count} person(s) pseudonymised")
+    return 0
+
+
+def cmd_grant_platform(args) -> int:
+    """Grant (or with --revoke take back) a further platform to a coordinator."""
+    from . import coordination
+
+    config, db = _db()
+    with db.session() as s:
+        if args.revoke:
+            changed = coordination.revoke_grant(s, args.coordinator_issuer, args.coordinator_sub, args.platform)
+            print("grant removed" if changed else "no such grant")
+        else:
+            changed = coordination.grant(s, args.coordinator_issuer, args.coordinator_sub, args.platform)
+            print("platform granted" if changed else "already granted")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from werkzeug.serving import run_simple
 
@@ -223,6 +254,17 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     sync.add_argument("--once", action="store_true", help="send what is due now, then exit")
     sync.add_argument("--retry-failed", action="store_true", help="queue permanently failed scores again first")
     sync.set_defaults(func=cmd_sync_scores)
+
+    retention = lti_sub.add_parser("retention", help="pseudonymise learner data after the retention period (DSGVO)")
+    retention.add_argument("--days", type=int, help="default VAMOS_RETENTION_DAYS (730)")
+    retention.set_defaults(func=cmd_retention)
+
+    grant = lti_sub.add_parser("grant-platform", help="let a coordinator see a further platform's reports")
+    grant.add_argument("--coordinator-issuer", required=True, help="issuer the coordinator launches from")
+    grant.add_argument("--coordinator-sub", required=True, help="the coordinator's user id (sub) on that platform")
+    grant.add_argument("--platform", required=True, help="issuer of the platform to grant")
+    grant.add_argument("--revoke", action="store_true", help="remove the grant instead")
+    grant.set_defaults(func=cmd_grant_platform)
 
     serve = subparsers.add_parser("serve", help="run the LTI tool with the development server")
     serve.add_argument("--host", default="127.0.0.1")

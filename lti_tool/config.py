@@ -62,6 +62,12 @@ class ToolConfig:
     score_http_timeout: float = 10.0  # seconds per request to a platform's token, line item or score endpoint
     score_poll_interval: float = 5.0  # seconds the worker sleeps when the outbox has nothing due
     auto_approve_registrations: bool = False  # dynamic registrations are active at once (else pending)
+    # Coordination (docs/lti.md, "Koordination"): the launch claim presetting a learner's organisation
+    # ("claim" or "claim#key"; empty: off), names in learner-level exports (same switch as `vamos report`),
+    # and the retention period after which learner-level data is pseudonymised (`vamos lti retention`).
+    organisation_claim: str = "https://purl.imsglobal.org/spec/lti/claim/custom#organisation"
+    report_allow_names: bool = False
+    retention_days: int = 730
     content_dir: str = ""  # empty: vamos_core's default (VAMOS_CONTENT_DIR or packaged content)
     log_level: str = "INFO"
 

@@ -24,6 +24,10 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # Report functions PostgreSQL has built in (lti_tool/reports.py): local month, median.
+            from .reports import register_sqlite_functions
+
+            register_sqlite_functions(dbapi_conn)
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -204,7 +204,14 @@ class ModuleProgress(Base):
     kept here only (a lesson view also writes a ``lesson_viewed`` event once per lesson)."""
 
     __tablename__ = "module_progress"
-    __table_args__ = (UniqueConstraint("issuer", "sub", "module_id", name="uq_module_progress"),)
+    __table_args__ = (
+        UniqueConstraint("issuer", "sub", "module_id", name="uq_module_progress"),
+        # Report queries filter by platform and module and a period of one of the fact dates.
+        Index("ix_module_progress_report_enrolled", "issuer", "module_id", "enrolled_at"),
+        Index("ix_module_progress_report_started", "issuer", "module_id", "started_at"),
+        Index("ix_module_progress_report_completed", "issuer", "module_id", "completed_at"),
+        Index("ix_module_progress_report_passed", "issuer", "module_id", "passed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     issuer: Mapped[str] = mapped_column(String(500))
@@ -222,6 +229,11 @@ class ModuleProgress(Base):
     content_version: Mapped[str] = mapped_column(String(50), default="")
     completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Report facts (coordinator dashboard, exports): when the row was created (first launch of the module
+    # or first event = "enrolled"), the first progress event ("started") and when the quiz was first passed.
+    enrolled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    passed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Learner(Base):
@@ -229,13 +241,18 @@ class Learner(Base):
     and a random pseudonym, the subject id of their credentials (never the ``sub`` or an e-mail)."""
 
     __tablename__ = "learners"
-    __table_args__ = (UniqueConstraint("issuer", "sub", name="uq_learner"),)
+    __table_args__ = (
+        UniqueConstraint("issuer", "sub", name="uq_learner"),
+        Index("ix_learners_issuer_role", "issuer", "role"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     issuer: Mapped[str] = mapped_column(String(500))
     sub: Mapped[str] = mapped_column(String(255))
     pseudonym: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    role: Mapped[str | None] = mapped_column(String(20), nullable=True)  # VAMOs role of the latest launch
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)  # latest launch (retention)
 
     @property
     def subject_id(self) -> str:
@@ -280,3 +297,73 @@ class Certificate(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     learner: Mapped[Learner] = relationship(lazy="joined", innerjoin=True)
+
+
+BUNDESLAENDER = (
+    "Baden-Württemberg", "Bayern", "Berlin", "Brandenburg", "Bremen", "Hamburg", "Hessen",
+    "Mecklenburg-Vorpommern", "Niedersachsen", "Nordrhein-Westfalen", "Rheinland-Pfalz", "Saarland", "Sachsen",
+    "Sachsen-Anhalt", "Schleswig-Holstein", "Thüringen",
+)
+ORGANISATION_TYPES = ("e.V.", "Initiative", "Verband")
+
+
+class Organisation(Base):
+    """A participating organisation in the register kept by coordinators. The register is per platform
+    (``issuer``): learners choose among the organisations of the platform they launched from, and a
+    coordinator sees and edits only the registers of the platforms granted to them."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("issuer", "name", name="uq_organisation_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))  # one of ORGANISATION_TYPES
+    city: Mapped[str] = mapped_column(String(120), default="")
+    bundesland: Mapped[str] = mapped_column(String(40))  # one of BUNDESLAENDER
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LearnerOrganisation(Base):
+    """The organisation a learner chose on the choice page, or the LMS preset by a launch claim. A row with
+    ``organisation_id`` NULL means "keine Angabe" (asked, not told); no row: not asked yet."""
+
+    __tablename__ = "learner_organisations"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    source: Mapped[str] = mapped_column(String(10), default="learner")  # learner | claim
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CoordinatorGrant(Base):
+    """A coordinator (issuer + sub of their launches) granted a further platform. Without grants a
+    coordinator sees their own platform only (``vamos lti grant-platform``)."""
+
+    __tablename__ = "coordinator_grants"
+    __table_args__ = (UniqueConstraint("coordinator_issuer", "coordinator_sub", "platform_issuer", name="uq_grant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coordinator_issuer: Mapped[str] = mapped_column(String(500))
+    coordinator_sub: Mapped[str] = mapped_column(String(255))
+    platform_issuer: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who exported or changed what and when. ``actor`` is a hash of the coordinator's issuer and sub
+    (no name, no sub in clear); ``details`` the export kind's filters as JSON; ``row_count`` when known."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_issuer_at", "actor_issuer", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_issuer: Mapped[str] = mapped_column(String(500))
+    action: Mapped[str] = mapped_column(String(40))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    row_count: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,6 +29,7 @@ from vamos_core.model import Module
 
 from . import score_sync
 from .db import Database
+from .models import Learner as LearnerRow
 from .models import ModuleProgress, ProgressEvent, utcnow
 
 
@@ -53,11 +55,7 @@ def _where(model, learner: Learner, module_id: str):
     return (model.issuer == learner.issuer, model.sub == learner.sub, model.module_id == module_id)
 
 
-def _insert_ignore(session: Session, learner: Learner, module_id: str) -> None:
-    values = dict(
-        issuer=learner.issuer, sub=learner.sub, module_id=module_id, lessons_viewed="[]", lessons_done="[]",
-        quiz_attempts=0, passed=False, completed=False, percent=0, content_version="", updated_at=utcnow(),
-    )
+def _insert(session: Session):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -65,7 +63,30 @@ def _insert_ignore(session: Session, learner: Learner, module_id: str) -> None:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - other databases are not supported
         raise RuntimeError(f"unsupported database {dialect}")
-    session.execute(insert(ModuleProgress).values(**values).on_conflict_do_nothing())
+    return insert
+
+
+def _insert_ignore(session: Session, learner: Learner, module_id: str) -> None:
+    """Create the progress row if missing (its creation is the enrolment date of reports); the first row of
+    a person also creates their ``learners`` row (the pseudonym reports show)."""
+    now = utcnow()
+    values = dict(
+        issuer=learner.issuer, sub=learner.sub, module_id=module_id, lessons_viewed="[]", lessons_done="[]",
+        quiz_attempts=0, passed=False, completed=False, percent=0, content_version="", updated_at=now,
+        enrolled_at=now,
+    )
+    insert = _insert(session)
+    result = session.execute(insert(ModuleProgress).values(**values).on_conflict_do_nothing())
+    if result.rowcount:
+        session.execute(
+            insert(LearnerRow).values(issuer=learner.issuer, sub=learner.sub, pseudonym=str(uuid.uuid4()),
+                                      created_at=now).on_conflict_do_nothing(index_elements=["issuer", "sub"])
+        )
+
+
+def enrol_in(session: Session, learner: Learner, module_id: str) -> None:
+    """A launch of a module link: the learner is enrolled (progress row created, nothing started)."""
+    _insert_ignore(session, learner, module_id)
 
 
 def lock_progress(session: Session, learner: Learner, module_id: str) -> ModuleProgress:
@@ -128,6 +149,8 @@ def _apply(session: Session, row: ModuleProgress, module: Module, learner: Learn
         row.last_lesson_id = last_lesson
     if row.completed and row.completed_at is None:
         row.completed_at = utcnow()
+    if row.passed and row.passed_at is None:
+        row.passed_at = utcnow()
     row.content_version = module.version
     row.updated_at = utcnow()
 
@@ -176,6 +199,8 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         )
         s.add(event)
         s.flush()
+        if row.started_at is None:
+            row.started_at = event.created_at
         if position is not None:
             row.last_lesson_id, row.last_position = position
         _apply(s, row, module, learner)

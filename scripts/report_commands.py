@@ -1,8 +1,9 @@
 """``vamos report completions|funder``: coordinator and funder reports as CSV or XLSX.
 
-Argument parsing only. Rows come from a *source* — today ``vamos_core.openedx_api.rows_from_openedx``
-(``--from-openedx``); the LTI tool's database follows with the coordinator dashboard as a second source that
-yields the same row dicts. Writing and safety rules live in ``vamos_core.reports`` and ``vamos_core.report_rows``.
+Argument parsing only. Rows come from a *source*: the LTI tool's database (``--from-lti``, or by default when
+``VAMOS_DATABASE_URL`` is set: ``lti_tool.reports.rows_from_lti``) or Open edX (``--from-openedx``:
+``vamos_core.openedx_api.rows_from_openedx``); both yield the same row dicts. Writing and safety rules live in
+``vamos_core.reports`` and ``vamos_core.report_rows``.
 """
 from __future__ import annotations
 
@@ -17,16 +18,23 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
 from vamos_core.olx import DEFAULT_ORG
-from vamos_core.report_rows import OrganisationMapError, Pseudonymiser, funder_rows, load_organisations
+from vamos_core.report_rows import (
+    ALLOW_NAMES_ENV,
+    OrganisationMapError,
+    Pseudonymiser,
+    funder_rows,
+    load_organisations,
+    names_allowed,
+)
 from vamos_core.reports import COMPLETION_COLUMNS, FUNDER_COLUMNS, write_csv, write_xlsx
 
 SECRET_ENV = "VAMOS_OPENEDX_CLIENT_SECRET"
 CLIENT_ID_ENV = "VAMOS_OPENEDX_CLIENT_ID"
 PSEUDONYM_KEY_ENV = "VAMOS_PSEUDONYM_KEY"
-ALLOW_NAMES_ENV = "VAMOS_REPORT_ALLOW_NAMES"
 REPORT_TIMEZONE = "Europe/Berlin"
-NO_SOURCE = ("no report source given: use --from-openedx URL (with --client-id and the client secret). "
-             "Reports from the LTI tool's database arrive with the coordinator dashboard.")
+DATABASE_ENV = "VAMOS_DATABASE_URL"
+NO_SOURCE = ("no report source given: use --from-lti (the LTI tool's database from VAMOS_DATABASE_URL) or "
+             "--from-openedx URL (with --client-id and the client secret)")
 
 
 def _date(value: str) -> date:
@@ -58,14 +66,20 @@ class TerminalProgress:
         if not self.enabled:
             return
         now = time.monotonic()
-        if info.learners and now - self._last < self.interval:
+        rows = isinstance(info, tuple) and len(info) == 2  # the LTI source: (rows done, rows in total)
+        if (info[0] if rows else info.learners) and now - self._last < self.interval:
             return
         self._last = now
         width = 20
-        filled = int(width * (info.course_index - 1) / max(info.course_total, 1))
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r[{bar}] Kurs {info.course_index}/{info.course_total} {info.course_id} · "
-                          f"{info.learners} Lernende\033[K")
+        if rows:
+            done, total = info
+            filled = int(width * done / max(total, 1))
+            text = f"{done}/{total} Zeilen"
+        else:
+            filled = int(width * (info.course_index - 1) / max(info.course_total, 1))
+            text = f"Kurs {info.course_index}/{info.course_total} {info.course_id} · {info.learners} Lernende"
+        bar = "#" * min(filled, width) + "-" * max(width - filled, 0)
+        self.stream.write(f"\r[{bar}] {text}\033[K")
         self.stream.flush()
         self._shown = True
 
@@ -76,7 +90,13 @@ class TerminalProgress:
 
 
 def rows_from_source(args: argparse.Namespace, progress: Callable[[Any], None]) -> Iterator[dict[str, Any]]:
-    """The completion rows of the chosen source. A second source (``rows_from_lti``) plugs in here."""
+    """The completion rows of the chosen source: the LTI tool's database or Open edX."""
+    if args.source == "lti":
+        from lti_tool.reports import rows_from_lti
+
+        return rows_from_lti(os.environ[DATABASE_ENV], modules=args.module, since=args.since, until=args.until,
+                             platforms=args.platform, with_names=bool(getattr(args, "with_names", False)),
+                             content_dir=os.environ.get("VAMOS_CONTENT_DIR", ""), progress=progress)
     from vamos_core.openedx_api import OpenEdxClient, rows_from_openedx
 
     secret = args.client_secret or os.environ.get(SECRET_ENV, "")
@@ -89,7 +109,7 @@ def rows_from_source(args: argparse.Namespace, progress: Callable[[Any], None]) 
 
 def _learner_label(args: argparse.Namespace) -> Callable[[str], str] | None:
     if getattr(args, "with_names", False):
-        if os.environ.get(ALLOW_NAMES_ENV) != "1":
+        if not names_allowed():
             print(f"--with-names is not allowed here: the operator must set {ALLOW_NAMES_ENV}=1 (reports with "
                   "names need a legal basis and an agreed purpose; pseudonyms are the default)", file=sys.stderr)
             return None
@@ -106,6 +126,18 @@ def _learner_label(args: argparse.Namespace) -> Callable[[str], str] | None:
 
 
 def _check_source(args: argparse.Namespace) -> str | None:
+    if args.since and args.until and args.since > args.until:
+        return "--since is after --until"
+    if args.from_lti and args.from_openedx:
+        return "give one source: --from-lti or --from-openedx"
+    if args.from_lti or (not args.from_openedx and os.environ.get(DATABASE_ENV)):
+        if not os.environ.get(DATABASE_ENV):
+            return f"--from-lti reads the LTI tool's database from {DATABASE_ENV}; it is not set"
+        if args.organisations:
+            return "--organisations is for Open edX; the LTI tool keeps its own organisation register"
+        args.source = "lti"
+        return None
+    args.source = "openedx"
     if not args.from_openedx:
         return NO_SOURCE
     args.client_id = args.client_id or os.environ.get(CLIENT_ID_ENV, "")
@@ -113,12 +145,12 @@ def _check_source(args: argparse.Namespace) -> str | None:
         return f"--client-id (or {CLIENT_ID_ENV}) is required with --from-openedx"
     if not (args.client_secret or os.environ.get(SECRET_ENV)):
         return f"the client secret is missing: set {SECRET_ENV} (preferred) or give --client-secret"
-    if args.since and args.until and args.since > args.until:
-        return "--since is after --until"
     return None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from vamos_core.openedx_api import OpenEdxError
 
     problem = _check_source(args)
@@ -129,7 +161,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     if fmt == "xlsx" and args.delimiter != ",":
         print("--delimiter only applies to CSV", file=sys.stderr)
         return 2
-    learner_label = _learner_label(args)
+    if args.source == "lti":
+        # Pseudonyms are the learners' random ids of the LTI tool; names only from certificates, if allowed.
+        if getattr(args, "with_names", False) and not names_allowed():
+            print(f"--with-names is not allowed here: the operator must set {ALLOW_NAMES_ENV}=1",
+                  file=sys.stderr)
+            return 2
+        learner_label = str
+    else:
+        learner_label = _learner_label(args)
     if learner_label is None:
         return 2
     args.learner_label = learner_label
@@ -167,6 +207,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         progress.finish()
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except SQLAlchemyError as exc:  # the LTI source: database unreachable or not migrated
+        progress.finish()
+        print(f"error: the LTI tool's database failed: {type(exc).__name__}", file=sys.stderr)
+        return 1
     finally:
         if temp.exists():
             temp.unlink()
@@ -180,6 +224,10 @@ def add_commands(subparsers) -> None:
     for kind, text in (("completions", "one row per learner and module (pseudonymised)"),
                        ("funder", "counts per module, organisation, Bundesland and month; counts 1–4 shown as <5")):
         parser = kinds.add_parser(kind, help=text, description=text)
+        lti = parser.add_argument_group(f"source: the LTI tool's database (default when {DATABASE_ENV} is set)")
+        lti.add_argument("--from-lti", action="store_true", help=f"read the LTI tool's database ({DATABASE_ENV})")
+        lti.add_argument("--platform", action="append", metavar="ISSUER",
+                         help="platform issuer (repeatable); default: every platform")
         source = parser.add_argument_group("source: Open edX")
         source.add_argument("--from-openedx", metavar="URL", help="LMS base URL, e.g. https://lernen.example.org")
         source.add_argument("--client-id", help=f"OAuth2 client id (or {CLIENT_ID_ENV})")
@@ -202,5 +250,6 @@ def add_commands(subparsers) -> None:
         parser.add_argument("-o", "--output", required=True, metavar="FILE", help="report file")
         if kind == "completions":
             parser.add_argument("--with-names", action="store_true",
-                                help=f"Open edX usernames instead of pseudonyms (only if {ALLOW_NAMES_ENV}=1)")
+                                help=f"Open edX usernames / names on LTI certificates instead of pseudonyms "
+                                f"(only if {ALLOW_NAMES_ENV}=1)")
         parser.set_defaults(func=cmd_report, report_kind=kind)

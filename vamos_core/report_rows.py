@@ -10,6 +10,7 @@ import csv
 import hashlib
 import hmac
 import io
+import os
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -17,8 +18,14 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from .reports import FUNDER_COUNT_KEYS, suppress_small_counts
 
+ALLOW_NAMES_ENV = "VAMOS_REPORT_ALLOW_NAMES"  # the operator's switch for names in learner-level reports
 PSEUDONYM_PREFIX = "p-"
 PSEUDONYM_HEX = 16  # 64 bits: no collisions in any realistic number of learners
+
+
+def names_allowed(environ: Mapping[str, str] | None = None) -> bool:
+    """Reports with names need a legal basis and an agreed purpose: only where the operator set the switch."""
+    return (os.environ if environ is None else environ).get(ALLOW_NAMES_ENV) == "1"
 
 
 class Pseudonymiser:

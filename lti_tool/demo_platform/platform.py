@@ -88,6 +88,7 @@ class DemoPlatform:
     nrps: bool = True
     extra_members: list[dict] = field(default_factory=list)  # roster members besides DEMO_USERS
     members_page_size: int = 2
+    custom: dict = field(default_factory=dict)  # further custom parameters of every link (e.g. organisation)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -232,8 +233,10 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
         # lti1p3platform has no parameter for the locale; it is part of the same claim.
         presentation = self.lti_claim_launch_presentation["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"]
         presentation["locale"] = self.platform.locale
-        if link["module"]:
-            custom = {"module": link["module"]}
+        if link["module"] or self.platform.custom:
+            custom = dict(self.platform.custom)
+            if link["module"]:
+                custom["module"] = link["module"]
             if link.get("lesson"):
                 custom["lesson"] = link["lesson"]
             self.set_custom_parameters_claim(custom)

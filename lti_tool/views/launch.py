@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import registrations
+from .. import organisations, progress, registrations
 from ..certificates import name_from_claims
 from ..errors import LaunchError
 from ..launch_validation import (
@@ -27,6 +27,7 @@ from ..launch_validation import (
     ValidatedLaunch,
 )
 from ..models import LtiContext, LtiUser, ResourceLink, utcnow
+from ..roles import LEARNER
 from ..sessions import set_cookie, start_session
 
 bp = Blueprint("lti", __name__)
@@ -194,6 +195,8 @@ def launch():
         target = url_for("learn.module", module_id=data["module_id"], ls=sid)
     else:
         target = url_for("pages.start", ls=sid)
+    if data["ask_organisation"]:
+        target = url_for("orgchoice.choose", ls=sid, next=target)
     response = redirect(target, 303)
     response.delete_cookie(STATE_COOKIE + state, path="/")
     return response
@@ -294,7 +297,17 @@ def _record_once(result: ValidatedLaunch) -> dict:
             module_id = link.module_id
             _remember_ags(link, claims.get(AGS_ENDPOINT))
         s.flush()
+        # Coordination: the person's pseudonym row (role, last launch), a learner's enrolment in the module,
+        # and their organisation (preset by a claim, else asked once on the choice page).
+        person = organisations.learner_row(s, claims["iss"], claims["sub"], result.role)
+        ask_organisation = False
+        if result.role == LEARNER and result.message_type != DEEP_LINKING_REQUEST:
+            if module_id:
+                progress.enrol_in(s, progress.Learner(claims["iss"], claims["sub"]), module_id)
+            ask_organisation = organisations.on_launch(s, person, claims, t.config.organisation_claim)
+        s.flush()
         return {
+            "ask_organisation": ask_organisation,
             "launch_id": str(uuid.uuid4()),
             "role": result.role,
             "message_type": result.message_type,

@@ -517,9 +517,12 @@ def test_cli_with_names_needs_permission(lms, tmp_path, cli_env, monkeypatch, ca
     assert "\nalice,,finanzierung," in out.read_text(encoding="utf-8-sig")
 
 
-def test_cli_without_source_exits_2(tmp_path, capsys):
+def test_cli_without_source_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("VAMOS_DATABASE_URL", raising=False)  # else the LTI tool's database is the source
     assert main(["report", "completions", "-o", str(tmp_path / "x.csv")]) == 2
-    assert "LTI tool's database arrive with the coordinator dashboard" in capsys.readouterr().err
+    assert "use --from-lti" in capsys.readouterr().err
+    assert main(["report", "completions", "--from-lti", "-o", str(tmp_path / "x.csv")]) == 2
+    assert "VAMOS_DATABASE_URL" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
 
