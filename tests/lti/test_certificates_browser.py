@@ -10,18 +10,9 @@ import pytest
 from tests.browser_support import browser  # noqa: F401 - shared fixture
 from vamos_core.certificates import new_code
 
-from .conftest import FIXTURE_CONTENT, make_config, start_env
+from .test_learner_browser import fixture_module_env as env  # noqa: F401 - shared fixture (SQLite, fixture module)
 from .test_certificates_lti import code_on, complete_over_http, launch_as
 from .test_learner_browser import AXE, axe_violations, no_horizontal_scroll, shot
-
-
-@pytest.fixture
-def env(tmp_path):
-    env = start_env(make_config(tmp_path, {"database_url": "", "redis_url": ""}, content_dir=str(FIXTURE_CONTENT)))
-    yield env
-    env.platform_server.stop()
-    env.tool_server.stop()
-    env.db.dispose()
 
 
 def launch(page, env, user: str) -> None:

@@ -258,3 +258,13 @@ def test_in_lms_iframe_at_320px_fits_and_resizes_the_frame(browser, tmp_path):  
         env.platform_server.stop()
         env.tool_server.stop()
         env.db.dispose()
+
+
+@pytest.fixture
+def fixture_module_env(tmp_path):
+    """Tool + platform on SQLite with the small fixture module (shared by the certificate and coordinator pages)."""
+    env = start_env(make_config(tmp_path, {"database_url": "", "redis_url": ""}, content_dir=str(FIXTURE_CONTENT)))
+    yield env
+    env.platform_server.stop()
+    env.tool_server.stop()
+    env.db.dispose()
