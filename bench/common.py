@@ -97,6 +97,18 @@ def median_of(runs: list[dict], key: str):
     return round(statistics.median(values), 2) if values else None
 
 
+def summarize_runs(runs: list[dict], rate_key: str = "per_s", cpu_key: str = "client_cpu_ms_per_op") -> dict:
+    """Medians over repeated runs of one operation (rate, latency percentiles, client CPU) plus the raw runs."""
+    return {
+        rate_key: median_of(runs, "ops_per_s"),
+        "p50_ms": median_of(runs, "p50"), "p95_ms": median_of(runs, "p95"), "p99_ms": median_of(runs, "p99"),
+        "errors": sum(r["errors"] for r in runs),
+        cpu_key: median_of(runs, "client_cpu_ms_per_op"),
+        "client_cpu_share_of_machine": median_of(runs, "client_cpu_share_of_machine"),
+        "runs": runs,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

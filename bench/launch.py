@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
     CLIENT_ID, DEPLOYMENT_ID, ISSUER, QUICK, BenchPlatform, Gunicorn, Stats, backend, client_session, closed_loop,
-    fresh_workdir, latency_ms, launch_roundtrip, log, median_of, postgres_available, remove_workdir, tool_server,
+    fresh_workdir, latency_ms, launch_roundtrip, log, summarize_runs, postgres_available, remove_workdir, tool_server,
 )
 
 MODULE = "finanzierung"
@@ -83,14 +83,7 @@ def run(backends: list[str], concurrency: int, duration: float, repeats: int, wa
                         runs[label].append(result)
                 entry = {}
                 for label, rs in runs.items():
-                    entry[label] = {
-                        "launches_per_s": median_of(rs, "ops_per_s"),
-                        "p50_ms": median_of(rs, "p50"), "p95_ms": median_of(rs, "p95"), "p99_ms": median_of(rs, "p99"),
-                        "errors": sum(x["errors"] for x in rs),
-                        "client_cpu_ms_per_launch": median_of(rs, "client_cpu_ms_per_op"),
-                        "client_cpu_share_of_machine": median_of(rs, "client_cpu_share_of_machine"),
-                        "runs": rs,
-                    }
+                    entry[label] = summarize_runs(rs, "launches_per_s", "client_cpu_ms_per_launch")
                     entry[label]["server_tracebacks"] = (tool if label == "tool" else base).errors_logged()
                 t, bl = entry["tool"]["launches_per_s"], entry["baseline"]["launches_per_s"]
                 entry["throughput_ratio_tool_vs_baseline"] = round(t / bl, 2) if t and bl else None

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
     QUICK, REPO, BenchPlatform, HttpError, Stats, backend, client_session, closed_loop, db_scalar, find_csrf, fresh_workdir,
-    latency_ms, launch_roundtrip, log, median_of, new_sub, postgres_available, remove_workdir, request, tool_server,
+    latency_ms, launch_roundtrip, log, new_sub, postgres_available, remove_workdir, request, summarize_runs, tool_server,
 )
 
 MODULE = "kommunikation-im-verband"  # 6 lessons, quiz all on one page
@@ -154,14 +154,7 @@ def run(backends: list[str], concurrency: int, duration: float, warmup: float, r
                     tool_server(b, workdir, workers=workers, threads=threads) as tool:
                 results = asyncio.run(run_phases(tool.url, platform_, concurrency, duration, warmup, repeats,
                                                  pool_size))
-                entry = {}
-                for label, rs in results.items():
-                    entry[label] = {"per_s": median_of(rs, "ops_per_s"), "p50_ms": median_of(rs, "p50"),
-                                    "p95_ms": median_of(rs, "p95"), "p99_ms": median_of(rs, "p99"),
-                                    "errors": sum(x["errors"] for x in rs),
-                                    "client_cpu_ms_per_op": median_of(rs, "client_cpu_ms_per_op"),
-                                    "client_cpu_share_of_machine": median_of(rs, "client_cpu_share_of_machine"),
-                                    "runs": rs}
+                entry = {label: summarize_runs(rs) for label, rs in results.items()}
                 entry["server_tracebacks"] = tool.errors_logged()
                 entry["events_in_db"] = db_scalar(b, "SELECT count(*) FROM progress_events")
                 out["backends"][name] = entry
