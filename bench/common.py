@@ -97,6 +97,22 @@ def median_of(runs: list[dict], key: str):
     return round(statistics.median(values), 2) if values else None
 
 
+def load_arguments(description: str, backends: str, concurrency: int, duration: float):
+    """The options every closed-loop HTTP benchmark takes (QUICK mode shortens the defaults)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default=backends)
+    parser.add_argument("--concurrency", type=int, default=concurrency)
+    parser.add_argument("--duration", type=float, default=4 if QUICK else duration)
+    parser.add_argument("--warmup", type=float, default=1 if QUICK else 2)
+    parser.add_argument("--repeats", type=int, default=1 if QUICK else 3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--json", action="store_true")
+    return parser
+
+
 def summarize_runs(runs: list[dict], rate_key: str = "per_s", cpu_key: str = "client_cpu_ms_per_op") -> dict:
     """Medians over repeated runs of one operation (rate, latency percentiles, client CPU) plus the raw runs."""
     return {

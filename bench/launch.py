@@ -10,7 +10,6 @@ page (the tool: 303 to the module page, then GET it; the baseline renders its pa
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -20,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    CLIENT_ID, DEPLOYMENT_ID, ISSUER, QUICK, BenchPlatform, Gunicorn, Stats, backend, client_session, closed_loop,
-    fresh_workdir, latency_ms, launch_roundtrip, log, summarize_runs, postgres_available, remove_workdir, tool_server,
+    CLIENT_ID, DEPLOYMENT_ID, ISSUER, BenchPlatform, Gunicorn, Stats, backend, client_session, closed_loop,
+    fresh_workdir, latency_ms, launch_roundtrip, load_arguments, log, summarize_runs, postgres_available, remove_workdir, tool_server,
 )
 
 MODULE = "finanzierung"
@@ -98,16 +97,7 @@ def run(backends: list[str], concurrency: int, duration: float, repeats: int, wa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default="sqlite,postgres+redis")
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--duration", type=float, default=4 if QUICK else 12)
-    parser.add_argument("--warmup", type=float, default=1 if QUICK else 2)
-    parser.add_argument("--repeats", type=int, default=1 if QUICK else 3)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
+    args = load_arguments(__doc__, "sqlite,postgres+redis", concurrency=8, duration=12).parse_args()
     result = run(args.backends.split(","), args.concurrency, args.duration, args.repeats, args.warmup,
                  args.workers, args.threads)
     if args.json:

@@ -13,7 +13,6 @@ for ``--duration`` seconds with ``--concurrency`` clients back to back (no think
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
     QUICK, REPO, BenchPlatform, HttpError, Stats, backend, client_session, closed_loop, db_scalar, find_csrf, fresh_workdir,
-    latency_ms, launch_roundtrip, log, new_sub, postgres_available, remove_workdir, request, summarize_runs, tool_server,
+    latency_ms, launch_roundtrip, load_arguments, log, new_sub, postgres_available, remove_workdir, request, summarize_runs, tool_server,
 )
 
 MODULE = "kommunikation-im-verband"  # 6 lessons, quiz all on one page
@@ -165,16 +164,8 @@ def run(backends: list[str], concurrency: int, duration: float, warmup: float, r
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default="postgres+redis,sqlite")
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=4 if QUICK else 8)
-    parser.add_argument("--warmup", type=float, default=1 if QUICK else 2)
-    parser.add_argument("--repeats", type=int, default=1 if QUICK else 3)
+    parser = load_arguments(__doc__, "postgres+redis,sqlite", concurrency=16, duration=8)
     parser.add_argument("--pool", type=int, default=150 if QUICK else 1500, help="learners launched per pool")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(args.backends.split(","), args.concurrency, args.duration, args.warmup, args.repeats, args.pool,
                  args.workers, args.threads)
