@@ -81,7 +81,10 @@ class Demo:
         self.tool_server.stop()
 
 
-def start_demo(config: ToolConfig, tool_port: int = 0, platform_port: int = 0, platform_host: str = "localhost") -> Demo:
+def start_demo(config: ToolConfig, tool_port: int = 0, platform_port: int = 0, platform_host: str = "localhost",
+               start: bool = True) -> Demo:
+    """Tool and demo platform wired to each other. ``start=False`` leaves the servers stopped, so a caller (the
+    tests) can wrap their WSGI apps first."""
     tool_server = ServerThread("127.0.0.1", tool_port)
     platform_server = ServerThread("127.0.0.1", platform_port)
     tool_app = create_app(config)
@@ -93,6 +96,7 @@ def start_demo(config: ToolConfig, tool_port: int = 0, platform_port: int = 0, p
     register_demo_platform(tool_app, platform)
     tool_server.app = tool_app
     platform_server.app = create_demo_platform_app(platform)
-    tool_server.start()
-    platform_server.start()
+    if start:
+        tool_server.start()
+        platform_server.start()
     return Demo(tool_server, platform_server, platform, tool_app)

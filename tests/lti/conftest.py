@@ -22,11 +22,10 @@ import pytest
 import requests
 from sqlalchemy import create_engine, func, select, text
 
-from lti_tool.app import create_app
 from lti_tool.config import ToolConfig
 from lti_tool.db import Database
-from lti_tool.demo_platform.platform import DemoPlatform, create_demo_platform_app
-from lti_tool.demo_platform.run import ServerThread, add_catalog_links, register_demo_platform
+from lti_tool.demo_platform.platform import DemoPlatform
+from lti_tool.demo_platform.run import start_demo
 from lti_tool.models import Base
 from tests.browser_support import skip_or_fail
 
@@ -205,16 +204,9 @@ class LtiEnv:
 def start_env(config: ToolConfig, platform_host: str = "127.0.0.1") -> LtiEnv:
     """Tool and platform servers. ``platform_host="localhost"`` puts them on different sites,
     so a browser treats the tool's iframe as third-party."""
-    tool_server = ServerThread("127.0.0.1", 0)
-    platform_server = ServerThread("127.0.0.1", 0)
-    tool_app = create_app(config)
-    platform = DemoPlatform(
-        issuer=f"http://{platform_host}:{platform_server.port}",
-        tool_url=f"http://127.0.0.1:{tool_server.port}",
-    )
-    add_catalog_links(platform, tool_app.extensions["vamos"].catalog)
-    register_demo_platform(tool_app, platform)
-    counter = CountingApp(create_demo_platform_app(platform))
+    demo = start_demo(config, platform_host=platform_host, start=False)
+    tool_server, platform_server, platform, tool_app = demo.tool_server, demo.platform_server, demo.platform, demo.tool_app
+    counter = CountingApp(platform_server.app)
     tool_counter = CountingApp(tool_app)
     tool_server.app = tool_counter
     platform_server.app = counter
