@@ -142,6 +142,8 @@ class BenchPlatform:
     """Plays the LTI platform: an RSA key whose JWKS is served over HTTP by a separate process
     (``python -m http.server``), and id_tokens signed with it for each login's nonce."""
 
+    name = "platform_jwks"
+
     def __init__(self, workdir: Path):
         from cryptography.hazmat.primitives import serialization
         from jwcrypto.jwk import JWK
@@ -328,8 +330,9 @@ class Gunicorn:
         return f"gunicorn -k gthread -w {self.workers} --threads {self.threads}"
 
     def __enter__(self) -> "Gunicorn":
-        cmd = [str(VENV_BIN / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers), "-k", "gthread",
-               "--threads", str(self.threads), "--keep-alive", "30", "--log-level", "warning", self.app]
+        cmd = [str(VENV_BIN / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers), "-k", os.environ.get("BENCH_GUNICORN_WORKER", "gthread"),
+               "--threads", str(self.threads), "--keep-alive", "30", "--log-level", "warning",
+               *(["-c", os.environ["BENCH_GUNICORN_CONFIG"]] if os.environ.get("BENCH_GUNICORN_CONFIG") else []), self.app]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=open(self.log_path, "wb"))
         try:
@@ -477,19 +480,65 @@ def find_csrf(page: str) -> str:
     return html.unescape(m.group(1)) if m else ""
 
 
+def _proc_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process (Linux /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                comm, rest = (entry / "stat").read_text().rsplit(")", 1)
+                out.append((int(entry.name), int(rest.split()[1]), comm.split("(", 1)[1]))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def cpu_probe(*servers) -> Callable[[], dict[str, float]]:
+    """CPU seconds used so far by each server's process tree and by the PostgreSQL and Redis servers: the
+    difference over a measured run, divided by the operations, is the machine's CPU cost per operation."""
+    def snapshot() -> dict[str, float]:
+        procs = _processes()
+        children: dict[int, list[int]] = {}
+        for pid, ppid, _ in procs:
+            children.setdefault(ppid, []).append(pid)
+        out: dict[str, float] = {}
+        for server in servers:
+            tree, todo = [], [server.proc.pid] if server.proc else []
+            while todo:
+                pid = todo.pop()
+                tree.append(pid)
+                todo.extend(children.get(pid, []))
+            out[server.name] = sum(_proc_cpu_seconds(pid) for pid in tree)
+        out["postgres"] = sum(_proc_cpu_seconds(pid) for pid, _, name in procs if name.startswith("postgres"))
+        out["redis"] = sum(_proc_cpu_seconds(pid) for pid, _, name in procs if name.startswith("redis-server"))
+        return out
+
+    return snapshot
+
+
 async def closed_loop(concurrency: int, duration: float, warmup: float,
-                      op: Callable[[int, Stats], Awaitable[str | None]], stats: Stats) -> dict:
+                      op: Callable[[int, Stats], Awaitable[str | None]], stats: Stats,
+                      probe: Callable[[], dict[str, float]] | None = None) -> dict:
     """``concurrency`` workers run ``op`` back to back for ``warmup + duration`` seconds; only the last
-    ``duration`` seconds count. Returns operations/s, latency percentiles and client CPU."""
+    ``duration`` seconds count. Returns operations/s, latency percentiles, client CPU and, with a ``probe``
+    (``cpu_probe``), the servers' CPU milliseconds per operation."""
     start = time.perf_counter()
     measure_from = start + warmup
     end = measure_from + duration
     done: list[float] = []
     stats.recording = False
     cpu0 = None
+    servers0: dict[str, float] = {}
 
     async def worker(i: int) -> None:
-        nonlocal cpu0
         while True:
             now = time.perf_counter()
             if now >= end:
@@ -509,14 +558,16 @@ async def closed_loop(concurrency: int, duration: float, warmup: float,
                 await asyncio.sleep(0.05)  # a failing operation must not spin
 
     async def cpu_marker() -> None:
-        nonlocal cpu0
+        nonlocal cpu0, servers0
         await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        servers0 = probe() if probe else {}
 
     marker = asyncio.ensure_future(cpu_marker())
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     await marker
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    servers1 = probe() if probe else {}
     client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime) if cpu0 else 0.0
     http_requests = sum(len(v) for k, v in stats.latencies.items() if k.startswith("http:"))
     return {
@@ -527,6 +578,8 @@ async def closed_loop(concurrency: int, duration: float, warmup: float,
         "http_requests_per_s": round(http_requests / duration, 1),
         "client_cpu_share_of_machine": round(client_cpu / duration / (os.cpu_count() or 1), 3),
         "client_cpu_ms_per_op": round(client_cpu * 1000 / len(done), 2) if done else None,
+        **({"server_cpu_ms_per_op": {name: round((servers1[name] - servers0.get(name, 0.0)) * 1000 / len(done), 2)
+                                     for name in servers1}} if probe and done else {}),
     }
 
 

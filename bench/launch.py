@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    CLIENT_ID, DEPLOYMENT_ID, ISSUER, BenchPlatform, Gunicorn, Stats, backend, client_session, closed_loop,
+    CLIENT_ID, DEPLOYMENT_ID, ISSUER, BenchPlatform, Gunicorn, Stats, backend, client_session, closed_loop, cpu_probe,
     fresh_workdir, latency_ms, launch_roundtrip, load_arguments, log, summarize_runs, postgres_available, remove_workdir, tool_server,
 )
 
@@ -40,6 +40,7 @@ def baseline_server(b, platform_: BenchPlatform, workdir: Path, **kw) -> Gunicor
 
 async def measure(server: Gunicorn, platform_: BenchPlatform, concurrency: int, duration: float, warmup: float,
                   baseline: bool, users: list[str]) -> dict:
+    """One closed-loop run; the platform's JWKS server counts to the baseline's CPU (it fetches per launch)."""
     stats = Stats()
     paths = {"login_path": "/login", "launch_path": "/launch"} if baseline else {}
 
@@ -48,7 +49,7 @@ async def measure(server: Gunicorn, platform_: BenchPlatform, concurrency: int, 
         return "launch"
 
     async with client_session(concurrency) as http:
-        result = await closed_loop(concurrency, duration, warmup, op, stats)
+        result = await closed_loop(concurrency, duration, warmup, op, stats, probe=cpu_probe(server, platform_))
     result["per_request_ms"] = {k[5:]: latency_ms(v) for k, v in stats.latencies.items() if k.startswith("http:")}
     result["client_sign_ms_p50"] = latency_ms(stats.latencies.get("client:sign", []))["p50"]
     if stats.examples:
@@ -78,7 +79,8 @@ def run(backends: list[str], concurrency: int, duration: float, repeats: int, wa
                         result = asyncio.run(measure(server, platform_, concurrency, duration, warmup,
                                                      label == "baseline", users))
                         log(f"launch {name} {label} run {r + 1}: {result['ops_per_s']}/s p95 {result['p95']} ms "
-                            f"errors {result['errors']}")
+                            f"errors {result['errors']} CPU ms/launch {result.get('server_cpu_ms_per_op')} "
+                            f"client {result['client_cpu_ms_per_op']}")
                         runs[label].append(result)
                 entry = {}
                 for label, rs in runs.items():

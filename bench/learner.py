@@ -6,8 +6,14 @@ for ``--duration`` seconds with ``--concurrency`` clients back to back (no think
 * lesson view: GET a lesson page (records the view / reading position in the same transaction);
 * lesson completion: POST "Lektion abgeschlossen" (an event + the derived progress row), each learner's
   lessons in order, then the next learner (a completion is never a repeat);
-* quiz submission: POST start → GET the attempt form → POST the answers (graded, one event), on a module
-  with all questions on one page; learners never completed their lessons here, so no certificate is issued.
+* quiz submission: POST the answers of an attempt (graded on the server, one event, the derived progress row and
+  the score outbox in one transaction) — the attempts were started and their forms fetched before the timed
+  run, so this is the submission alone;
+* quiz attempt cycle: POST start → GET the attempt form → POST the answers, all timed together.
+
+The module shows all questions on one page; learners never completed its lessons here, so no certificate is
+issued. Fresh learners are launched for each write phase (``--pool``, ``--submit-pool``): a completion or an
+attempt is never a repeat.
 
     .venv/bin/python bench/learner.py [--json] [--backends postgres+redis,sqlite]
 """
@@ -23,11 +29,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    QUICK, REPO, BenchPlatform, HttpError, Stats, backend, client_session, closed_loop, db_scalar, find_csrf, fresh_workdir,
+    QUICK, REPO, BenchPlatform, HttpError, Stats, backend, client_session, closed_loop, cpu_probe, db_scalar, find_csrf, fresh_workdir,
     latency_ms, launch_roundtrip, load_arguments, log, new_sub, postgres_available, remove_workdir, request, summarize_runs, tool_server,
 )
 
-MODULE = "kommunikation-im-verband"  # 6 lessons, quiz all on one page
+MODULE = "kommunikation-im-verband"  # 6 lessons, quiz all on one page, 3 attempts
+PHASES = ("lesson_view", "lesson_completion", "quiz_submission", "quiz_attempt_cycle")
 ATTEMPT_RE = re.compile(r'name="attempt" value="([^"]+)"')
 
 
@@ -76,7 +83,7 @@ async def launch_pool(http, platform_, url: str, count: int, concurrency: int = 
 
 
 async def run_phases(url: str, platform_, concurrency: int, duration: float, warmup: float, repeats: int,
-                     pool_size: int) -> dict:
+                     pool_size: int, submit_pool: int, probe=None) -> dict:
     module = load_module()
     lessons = [lesson.id for lesson in module.lessons]
     rng = random.Random(7)
@@ -84,8 +91,9 @@ async def run_phases(url: str, platform_, concurrency: int, duration: float, war
     async with client_session(concurrency) as http:
         viewers = await launch_pool(http, platform_, url, concurrency)
         completers = await launch_pool(http, platform_, url, pool_size)
+        submitters = await launch_pool(http, platform_, url, submit_pool)
         quizzers = await launch_pool(http, platform_, url, pool_size)
-        log(f"learner: launched {len(viewers) + len(completers) + len(quizzers)} learners")
+        log(f"learner: launched {len(viewers) + len(completers) + len(submitters) + len(quizzers)} learners")
 
         async def view(i: int, st: Stats) -> str:
             learner = viewers[i]
@@ -104,41 +112,67 @@ async def run_phases(url: str, platform_, concurrency: int, duration: float, war
                           data={"ls": learner.sid, "csrf": learner.csrf})
             return "lesson_done"
 
-        # Round robin over the pool: one learner's attempts are far apart, so no two clients share a session.
-        quiz_queue = [learner for _ in range(module.quiz.settings.max_attempts or 3) for learner in quizzers]
-        quiz_queue.reverse()
-
-        async def quiz(i: int, st: Stats) -> str:
-            if not quiz_queue:
-                raise HttpError("quiz pool exhausted")
-            learner = quiz_queue.pop()
+        async def start_attempt(st: Stats, learner) -> tuple[dict, str]:
             fields = {"ls": learner.sid, "csrf": learner.csrf}
             await request(http, st, "quiz_start", "POST", f"{base}/quiz/start", expect=(303,), data=fields)
             _, _, page, _ = await request(http, st, "quiz_form", "GET", f"{base}/quiz/attempt?ls={learner.sid}")
             token = ATTEMPT_RE.search(page)
             if not token:
                 raise HttpError("no attempt token in the quiz form")
-            form = answer_form(module, random_answers(module, rng), {**fields, "attempt": token.group(1),
-                                                                   "action": "submit"})
+            return fields, token.group(1)
+
+        async def submit(st: Stats, fields: dict, token: str) -> None:
+            form = answer_form(module, random_answers(module, rng), {**fields, "attempt": token, "action": "submit"})
             await request(http, st, "quiz_submit", "POST", f"{base}/quiz/attempt", expect=(303,), data=form)
+
+        prepared: list[tuple[dict, str]] = []
+
+        async def prepare_submissions() -> None:
+            """Start one attempt per learner of the pool and fetch its form (not timed)."""
+            prepared.clear()
+            queue = list(submitters)
+
+            async def worker() -> None:
+                while queue:
+                    prepared.append(await start_attempt(Stats(), queue.pop()))
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+        async def submission(i: int, st: Stats) -> str:
+            if not prepared:
+                raise HttpError("submission pool exhausted")
+            await submit(st, *prepared.pop())
             return "quiz_submission"
 
-        results: dict[str, list[dict]] = {"lesson_view": [], "lesson_completion": [], "quiz_submission": []}
+        # Round robin over the pool: one learner's attempts are far apart, so no two clients share a session.
+        quiz_queue = [learner for _ in range(module.quiz.settings.max_attempts or 3) for learner in quizzers]
+        quiz_queue.reverse()
+
+        async def attempt_cycle(i: int, st: Stats) -> str:
+            if not quiz_queue:
+                raise HttpError("quiz pool exhausted")
+            await submit(st, *await start_attempt(st, quiz_queue.pop()))
+            return "quiz_attempt_cycle"
+
+        results: dict[str, list[dict]] = {label: [] for label in PHASES}
         for r in range(repeats):
-            for label, op in (("lesson_view", view), ("lesson_completion", complete), ("quiz_submission", quiz)):
+            for label, op in zip(PHASES, (view, complete, submission, attempt_cycle)):
+                if label == "quiz_submission":
+                    await prepare_submissions()
                 stats = Stats()
-                res = await closed_loop(concurrency, duration, warmup, op, stats)
+                res = await closed_loop(concurrency, duration, warmup, op, stats, probe=probe)
                 res["per_request_ms"] = {k[5:]: latency_ms(v) for k, v in stats.latencies.items()
                                          if k.startswith("http:")}
                 if stats.examples:
                     res["error_examples"] = stats.examples
                 results[label].append(res)
-                log(f"learner {label} run {r + 1}: {res['ops_per_s']}/s p95 {res['p95']} ms errors {res['errors']}")
+                log(f"learner {label} run {r + 1}: {res['ops_per_s']}/s p95 {res['p95']} ms errors {res['errors']} "
+                    f"CPU ms/op {res.get('server_cpu_ms_per_op')} client {res['client_cpu_ms_per_op']}")
     return results
 
 
 def run(backends: list[str], concurrency: int, duration: float, warmup: float, repeats: int, pool_size: int,
-        workers: int, threads: int) -> dict:
+        submit_pool: int, workers: int, threads: int) -> dict:
     out: dict = {"concurrency": concurrency, "duration_s": duration, "repeats": repeats, "module": MODULE,
                  "server": f"gunicorn -k gthread -w {workers} --threads {threads}", "backends": {}}
     for name in backends:
@@ -152,7 +186,7 @@ def run(backends: list[str], concurrency: int, duration: float, warmup: float, r
             with backend(name, workdir, platform_) as b, \
                     tool_server(b, workdir, workers=workers, threads=threads) as tool:
                 results = asyncio.run(run_phases(tool.url, platform_, concurrency, duration, warmup, repeats,
-                                                 pool_size))
+                                                 pool_size, submit_pool, probe=cpu_probe(tool)))
                 entry = {label: summarize_runs(rs) for label, rs in results.items()}
                 entry["server_tracebacks"] = tool.errors_logged()
                 entry["events_in_db"] = db_scalar(b, "SELECT count(*) FROM progress_events")
@@ -165,10 +199,13 @@ def run(backends: list[str], concurrency: int, duration: float, warmup: float, r
 
 def main() -> None:
     parser = load_arguments(__doc__, "postgres+redis,sqlite", concurrency=16, duration=8)
-    parser.add_argument("--pool", type=int, default=150 if QUICK else 1500, help="learners launched per pool")
+    parser.add_argument("--pool", type=int, default=400 if QUICK else 1500,
+                        help="learners launched for the completion and the attempt-cycle phase")
+    parser.add_argument("--submit-pool", type=int, default=1200 if QUICK else 3000,
+                        help="learners launched for the submission phase (one prepared attempt each per run)")
     args = parser.parse_args()
     result = run(args.backends.split(","), args.concurrency, args.duration, args.warmup, args.repeats, args.pool,
-                 args.workers, args.threads)
+                 args.submit_pool, args.workers, args.threads)
     if args.json:
         print(json.dumps(result))
         return
@@ -176,7 +213,7 @@ def main() -> None:
         if "skipped" in e:
             print(f"{name}: skipped ({e['skipped']})")
             continue
-        for label in ("lesson_view", "lesson_completion", "quiz_submission"):
+        for label in PHASES:
             x = e[label]
             print(f"{name:16} {label:18} {x['per_s']:7}/s  p50 {x['p50_ms']} p95 {x['p95_ms']} p99 {x['p99_ms']} ms  "
                   f"errors {x['errors']}")

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
     QUICK, BenchPlatform, HttpError, Stats, backend, client_session, db_scalar, find_csrf, fresh_workdir,
-    latency_ms, launch_roundtrip, log, postgres_available, remove_workdir, request, tool_server,
+    latency_ms, launch_roundtrip, postgres_available, remove_workdir, request, tool_server,
 )
 from bench.learner import ATTEMPT_RE, MODULE, answer_form, load_module, random_answers  # noqa: E402
 

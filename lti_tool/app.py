@@ -76,6 +76,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     platform_keys = PlatformKeys(cache, config.jwks_refetch_interval, config.jwks_cache_ttl)
     validator = LaunchValidator(db, cache, platform_keys, config.jwt_leeway, config.max_token_age)
     tool = Tool(config, db, cache, platform_keys, validator)
+    tool.catalog  # loaded now, not in the first learner's request (see lti_tool/catalog.py)
     app.extensions["vamos"] = tool
     if config.score_worker == "inline":
         from .score_sync import ScoreSender, ScoreWorker

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -33,6 +33,18 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def dialect_insert(session: Session):
+    """The ``insert`` construct of the session's database, with ``on_conflict_do_*`` (upserts)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - other databases are not supported
+        raise RuntimeError(f"unsupported database {dialect}")
+    return insert
+
+
 class Database:
     def __init__(self, url: str):
         self.url = url
@@ -49,6 +61,13 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A Core connection in a transaction (commits on success): for the hottest read and update paths,
+        where the ORM's unit of work costs more than the statements (bench/perf_log.md)."""
+        with self.engine.begin() as connection:
+            yield connection
 
     def migrate(self) -> None:
         upgrade(self.engine)

@@ -60,6 +60,21 @@ NONCE_PREFIX = "nonce:"
 MEMO_SECONDS = 30.0
 
 
+@dataclass(frozen=True)
+class RegistrationRef:
+    """What a login and a launch need of a registration (remembered per process, see the module doc)."""
+
+    id: str
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    key_set_url: str
+
+    @classmethod
+    def of(cls, reg) -> "RegistrationRef":
+        return cls(reg.id, reg.issuer, reg.client_id, reg.auth_login_url, reg.key_set_url)
+
+
 @dataclass
 class ValidatedLaunch:
     registration_id: str
@@ -157,6 +172,31 @@ class LaunchValidator:
             self._memo.clear()
         self._memo[key] = (time.monotonic() + MEMO_SECONDS, value)
 
+    def registration(self, issuer: str, client_id: str | None = None) -> RegistrationRef | None:
+        """The registration of (issuer, client_id); without client_id only if the issuer has exactly one."""
+        key = ("reg", issuer, client_id)
+        found = self._recall(key)
+        if found is None:
+            with self.db.session() as s:
+                reg = registrations.find_registration(s, issuer, client_id)
+                if reg is None:
+                    return None  # unknown ones are never remembered: a new registration works at once
+                found = RegistrationRef.of(reg)
+            self._remember(key, found)
+        return found
+
+    def registration_by_id(self, registration_id: str) -> RegistrationRef | None:
+        key = ("reg-id", registration_id)
+        found = self._recall(key)
+        if found is None:
+            with self.db.session() as s:
+                reg = registrations.get_registration(s, registration_id)
+                if reg is None:
+                    return None
+                found = RegistrationRef.of(reg)
+            self._remember(key, found)
+        return found
+
     def validate(self, id_token: str, state: str, browser_state: str | None) -> ValidatedLaunch:
         header, unverified = split_unverified(id_token)
 
@@ -176,21 +216,11 @@ class LaunchValidator:
         audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
         if not isinstance(issuer, str) or not audiences:
             raise LaunchError("unknown_registration", 403, "iss or aud missing")
-        found = next((hit for candidate in audiences if isinstance(candidate, str)
-                      if (hit := self._recall(("reg", issuer, candidate))) is not None), None)
-        if found is None:
-            with self.db.session() as s:
-                reg = None
-                for candidate in audiences:
-                    if isinstance(candidate, str):
-                        reg = registrations.find_registration(s, issuer, candidate)
-                        if reg is not None:
-                            break
-                if reg is None:
-                    raise LaunchError("unknown_registration", 403, "no registration for iss/aud")
-                found = (reg.id, reg.client_id, reg.key_set_url)
-            self._remember(("reg", issuer, found[1]), found)
-        reg_id, client_id, key_set_url = found
+        reg = next((found for candidate in audiences if isinstance(candidate, str)
+                    if (found := self.registration(issuer, candidate)) is not None), None)
+        if reg is None:
+            raise LaunchError("unknown_registration", 403, "no registration for iss/aud")
+        reg_id, client_id, key_set_url = reg.id, reg.client_id, reg.key_set_url
 
         pem = self.keys.public_key_pem(reg_id, key_set_url, kid)
         claims = self._verify(id_token, pem, issuer, client_id)

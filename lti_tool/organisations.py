@@ -14,13 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import BUNDESLAENDER, ORGANISATION_TYPES, Learner, LearnerOrganisation, Organisation, utcnow
+from .models import BUNDESLAENDER, LearnerOrganisation, Organisation, utcnow
 
 DEFAULT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom#organisation"
 MAX_NAME = 200
@@ -169,19 +168,6 @@ def import_csv(session: Session, issuer: str, raw: bytes) -> ImportResult:
 # ---------------------------------------------------------------- learners
 
 
-def learner_row(session: Session, issuer: str, sub: str, role: str) -> Learner:
-    """The person's ``learners`` row (pseudonym), created at the launch if missing; role and time of the launch."""
-    from .progress import _insert
-
-    insert = _insert(session)
-    now = utcnow()
-    session.execute(insert(Learner).values(issuer=issuer, sub=sub, pseudonym=str(uuid.uuid4()), created_at=now)
-                    .on_conflict_do_nothing(index_elements=["issuer", "sub"]))
-    learner = session.scalars(select(Learner).where(Learner.issuer == issuer, Learner.sub == sub)).one()
-    learner.role, learner.last_seen_at = role, now
-    return learner
-
-
 def claim_value(claims: dict, claim: str) -> str | None:
     """``name`` or ``name#key`` (a key inside an object claim such as the custom parameters)."""
     if not claim:
@@ -208,16 +194,3 @@ def choose(session: Session, learner_id: int, organisation_id: int | None, sourc
         link = LearnerOrganisation(learner_id=learner_id)
         session.add(link)
     link.organisation_id, link.source, link.chosen_at = organisation_id, source, utcnow()
-
-
-def on_launch(session: Session, learner: Learner, claims: dict, claim: str) -> bool:
-    """Preset from the launch claim if it names an organisation; True if the learner should be asked."""
-    value = claim_value(claims, claim)
-    if value is not None:
-        org = find(session, learner.issuer, value)
-        if org is not None:
-            choose(session, learner.id, org.id, "claim")
-            return False
-    if session.get(LearnerOrganisation, learner.id) is not None:
-        return False
-    return session.scalar(select(Organisation.id).where(Organisation.issuer == learner.issuer).limit(1)) is not None

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from vamos_core.completion import module_state
 from vamos_core.model import Module
 
 from . import score_sync
-from .db import Database
+from .db import Database, dialect_insert
 from .models import Learner as LearnerRow
 from .models import ModuleProgress, ProgressEvent, utcnow
 
@@ -49,65 +49,77 @@ class Recorded:
     event_id: int
     inserted: bool  # False: an event with this idempotency key existed already
     scores: int = 0  # score_outbox rows written with the event (AGS passback)
+    row: ModuleProgress | None = None  # the derived state after the event (committed)
 
 
-def _where(model, learner: Learner, module_id: str):
-    return (model.issuer == learner.issuer, model.sub == learner.sub, model.module_id == module_id)
+def new_row_values(issuer: str, sub: str, module_id: str, now) -> dict:
+    """A ``module_progress`` row before the first event: enrolled, nothing started."""
+    return dict(issuer=issuer, sub=sub, module_id=module_id, lessons_viewed="[]", lessons_done="[]", quiz_attempts=0,
+                passed=False, completed=False, percent=0, content_version="", updated_at=now, enrolled_at=now)
 
 
-def _insert(session: Session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - other databases are not supported
-        raise RuntimeError(f"unsupported database {dialect}")
-    return insert
+_BUILT: dict[tuple, object] = {}
+
+
+def _built(session: Session, name: str, build: Callable) -> object:
+    """A statement built once per database dialect: building an ``ON CONFLICT`` insert costs more CPU than
+    executing it (bench/perf_log.md), and these run on every learner request."""
+    key = (session.get_bind().dialect.name, name)
+    statement = _BUILT.get(key)
+    if statement is None:
+        statement = _BUILT.setdefault(key, build(dialect_insert(session)))
+    return statement
 
 
 def _insert_ignore(session: Session, learner: Learner, module_id: str) -> None:
     """Create the progress row if missing (its creation is the enrolment date of reports); the first row of
     a person also creates their ``learners`` row (the pseudonym reports show)."""
     now = utcnow()
-    values = dict(
-        issuer=learner.issuer, sub=learner.sub, module_id=module_id, lessons_viewed="[]", lessons_done="[]",
-        quiz_attempts=0, passed=False, completed=False, percent=0, content_version="", updated_at=now,
-        enrolled_at=now,
-    )
-    insert = _insert(session)
-    result = session.execute(insert(ModuleProgress).values(**values).on_conflict_do_nothing())
+    result = session.execute(
+        _built(session, "progress-row", lambda insert: insert(ModuleProgress.__table__).on_conflict_do_nothing()),
+        new_row_values(learner.issuer, learner.sub, module_id, now))
     if result.rowcount:
         session.execute(
-            insert(LearnerRow).values(issuer=learner.issuer, sub=learner.sub, pseudonym=str(uuid.uuid4()),
-                                      created_at=now).on_conflict_do_nothing(index_elements=["issuer", "sub"])
-        )
+            _built(session, "learner-row", lambda insert: insert(LearnerRow.__table__)
+                   .on_conflict_do_nothing(index_elements=["issuer", "sub"])),
+            {"issuer": learner.issuer, "sub": learner.sub, "pseudonym": str(uuid.uuid4()), "created_at": now})
 
 
-def enrol_in(session: Session, learner: Learner, module_id: str) -> None:
-    """A launch of a module link: the learner is enrolled (progress row created, nothing started)."""
-    _insert_ignore(session, learner, module_id)
+def _params(learner: Learner, module_id: str, **more) -> dict:
+    # Not the column names: an UPDATE reserves those for its SET clause.
+    return {"p_issuer": learner.issuer, "p_sub": learner.sub, "p_module_id": module_id, **more}
+
+
+_THIS_ROW = (ModuleProgress.issuer == bindparam("p_issuer"), ModuleProgress.sub == bindparam("p_sub"),
+             ModuleProgress.module_id == bindparam("p_module_id"))
+_LOCK_ROW = select(ModuleProgress).where(*_THIS_ROW).with_for_update()
+# Read-only pages get the row as a plain Core row (same attribute names as ModuleProgress, no ORM loading).
+_READ_ROW = select(ModuleProgress.__table__).where(*_THIS_ROW)
+_MOVE_RESUME_POINT = (update(ModuleProgress.__table__).where(*_THIS_ROW)
+                      .values(last_lesson_id=bindparam("lesson_id"), last_position=None, updated_at=bindparam("now")))
 
 
 def lock_progress(session: Session, learner: Learner, module_id: str) -> ModuleProgress:
     """The learner's progress row, created if missing and locked for the rest of the transaction."""
     _insert_ignore(session, learner, module_id)
-    return session.scalars(
-        select(ModuleProgress).where(*_where(ModuleProgress, learner, module_id)).with_for_update()
-    ).one()
+    return session.scalars(_LOCK_ROW, _params(learner, module_id)).one()
 
 
-def get_progress(db: Database, learner: Learner, module_id: str) -> ModuleProgress | None:
-    with db.session() as s:
-        return s.scalars(select(ModuleProgress).where(*_where(ModuleProgress, learner, module_id))).first()
+def get_progress(db: Database, learner: Learner, module_id: str):
+    """The learner's progress row (read-only; attributes as ``ModuleProgress``), None before the enrolment."""
+    with db.connection() as conn:
+        return conn.execute(_READ_ROW, _params(learner, module_id)).first()
+
+
+_EVENTS = (select(ProgressEvent)
+           .where(ProgressEvent.issuer == bindparam("p_issuer"), ProgressEvent.sub == bindparam("p_sub"),
+                  ProgressEvent.module_id == bindparam("p_module_id"))
+           .order_by(ProgressEvent.id))
+_EVENT_BY_KEY = select(ProgressEvent.id).where(ProgressEvent.idempotency_key == bindparam("key"))
 
 
 def _events(session: Session, learner: Learner, module_id: str) -> list[ProgressEvent]:
-    return list(
-        session.scalars(
-            select(ProgressEvent).where(*_where(ProgressEvent, learner, module_id)).order_by(ProgressEvent.id)
-        )
-    )
+    return list(session.scalars(_EVENTS, _params(learner, module_id)))
 
 
 def derive(module: Module, events: list[ProgressEvent]) -> dict:
@@ -184,11 +196,11 @@ def record(
 def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position) -> Recorded:
     with db.session() as s:
         row = lock_progress(s, learner, module.id)
-        existing = s.scalar(select(ProgressEvent.id).where(ProgressEvent.idempotency_key == key))
+        existing = s.scalar(_EVENT_BY_KEY, {"key": key})
         if existing is not None:
             if position is not None:
                 row.last_lesson_id, row.last_position = position
-            return Recorded(existing, False)
+            return Recorded(existing, False, row=row)
         if check is not None:
             check(row)
         before = score_sync.score_payload(module, row)
@@ -206,7 +218,7 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         _apply(s, row, module, learner)
         # Score passback (AGS): the outbox rows are part of this transaction, so no score is lost.
         scores = score_sync.enqueue(s, module, row, before, event.id)
-        return Recorded(event.id, True, scores)
+        return Recorded(event.id, True, scores, row)
 
 
 def save_position(db: Database, learner: Learner, module: Module, lesson_id: str, fraction: float | None) -> None:
@@ -218,17 +230,15 @@ def save_position(db: Database, learner: Learner, module: Module, lesson_id: str
         row.updated_at = utcnow()
 
 
-def move_resume_point(db: Database, learner: Learner, module_id: str, lesson_id: str) -> None:
-    """A lesson viewed before becomes the resume point again: one UPDATE of the row (no event, no lock
-    held across statements), so re-reading lessons costs one statement instead of four."""
-    from sqlalchemy import update
-
-    with db.session() as s:
-        s.execute(
-            update(ModuleProgress)
-            .where(*_where(ModuleProgress, learner, module_id))
-            .values(last_lesson_id=lesson_id, last_position=None, updated_at=utcnow())
-        )
+def open_lesson(db: Database, learner: Learner, module_id: str, lesson_id: str):
+    """The learner's progress row as it was before this view of a lesson. A lesson viewed before becomes the
+    resume point again in the same transaction (one UPDATE, no event, no lock across statements); a reload
+    of the resume lesson writes nothing. A first view is the caller's to record (``record``)."""
+    with db.connection() as conn:
+        row = conn.execute(_READ_ROW, _params(learner, module_id)).first()
+        if row is not None and row.last_lesson_id != lesson_id and lesson_id in lessons(row)[0]:
+            conn.execute(_MOVE_RESUME_POINT, _params(learner, module_id, lesson_id=lesson_id, now=utcnow()))
+        return row
 
 
 def recompute(db: Database, learner: Learner, module: Module) -> ModuleProgress:

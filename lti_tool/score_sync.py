@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from vamos_core.model import Module
@@ -81,20 +81,23 @@ def score_payload(module: Module, row: ModuleProgress, timestamp: datetime | Non
     return payload
 
 
+_LEARNER_LINKS = select(ProgressEvent.resource_link_pk).where(
+    ProgressEvent.issuer == bindparam("issuer"), ProgressEvent.sub == bindparam("sub"),
+    ProgressEvent.module_id == bindparam("module_id"), ProgressEvent.resource_link_pk.is_not(None),
+).distinct()
+_AGS_LINKS = (
+    select(ResourceLink, Deployment.registration_id)
+    .join(Deployment, Deployment.id == ResourceLink.deployment_pk)
+    .where(ResourceLink.id.in_(_LEARNER_LINKS), or_(ResourceLink.ags_lineitem_url.is_not(None),
+                                                    ResourceLink.ags_lineitems_url.is_not(None)))
+    .order_by(ResourceLink.id)
+)  # built once: every progress event that changes a score runs it
+
+
 def ags_links(session: Session, issuer: str, sub: str, module_id: str) -> list[tuple[ResourceLink, str]]:
     """The learner's resource links (from their events) of this module that offer the score service,
     with the registration id."""
-    link_ids = select(ProgressEvent.resource_link_pk).where(
-        ProgressEvent.issuer == issuer, ProgressEvent.sub == sub, ProgressEvent.module_id == module_id,
-        ProgressEvent.resource_link_pk.is_not(None),
-    ).distinct()
-    rows = session.execute(
-        select(ResourceLink, Deployment.registration_id)
-        .join(Deployment, Deployment.id == ResourceLink.deployment_pk)
-        .where(ResourceLink.id.in_(link_ids), or_(ResourceLink.ags_lineitem_url.is_not(None),
-                                                  ResourceLink.ags_lineitems_url.is_not(None)))
-        .order_by(ResourceLink.id)
-    ).all()
+    rows = session.execute(_AGS_LINKS, {"issuer": issuer, "sub": sub, "module_id": module_id}).all()
     return [(link, reg_id) for link, reg_id in rows if services.SCOPE_SCORE in json.loads(link.ags_scopes or "[]")]
 
 

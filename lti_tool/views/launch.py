@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 import time
@@ -10,24 +9,18 @@ import uuid
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from .. import organisations, progress, registrations
 from ..certificates import name_from_claims
 from ..errors import LaunchError
+from ..launch_record import AGS_ENDPOINT, record_launch
 from ..launch_validation import (
-    CONTEXT,
     CUSTOM,
     DEEP_LINKING_REQUEST,
     DEEP_LINKING_SETTINGS,
     DEPLOYMENT_ID,
     LOGIN_PREFIX,
-    RESOURCE_LINK,
     ValidatedLaunch,
 )
-from ..models import LtiContext, LtiUser, ResourceLink, utcnow
-from ..roles import LEARNER
 from ..sessions import set_cookie, start_session
 
 bp = Blueprint("lti", __name__)
@@ -35,8 +28,6 @@ log = logging.getLogger(__name__)
 
 STATE_COOKIE = "vamos_lti_state_"
 CHECK_COOKIE = "vamos_cookie_check"
-AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 LAUNCH_PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 
 
@@ -70,16 +61,15 @@ def login(registration_id: str | None = None):
         raise LaunchError("bad_login", 400, "iss, login_hint or target_link_uri missing")
 
     t = tool()
-    with t.db.session() as s:
-        if registration_id:
-            reg = registrations.get_registration(s, registration_id)
-            if reg is not None and (reg.issuer != iss or (client_id and client_id != reg.client_id)):
-                reg = None
-        else:
-            reg = registrations.find_registration(s, iss, client_id)
-        if reg is None:
-            raise LaunchError("unknown_registration", 403, "login for unknown iss/client_id")
-        reg_id, reg_client_id, auth_login_url = reg.id, reg.client_id, reg.auth_login_url
+    if registration_id:
+        reg = t.validator.registration_by_id(registration_id)
+        if reg is not None and (reg.issuer != iss or (client_id and client_id != reg.client_id)):
+            reg = None
+    else:
+        reg = t.validator.registration(iss, client_id)
+    if reg is None:
+        raise LaunchError("unknown_registration", 403, "login for unknown iss/client_id")
+    reg_id, reg_client_id, auth_login_url = reg.id, reg.client_id, reg.auth_login_url
 
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     storage_target = params.get("lti_storage_target") or ""
@@ -202,15 +192,6 @@ def launch():
     return response
 
 
-def _requested_module(claims: dict) -> str | None:
-    custom = claims.get(CUSTOM) if isinstance(claims.get(CUSTOM), dict) else {}
-    for key in ("vamos_module", "module"):
-        value = custom.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
 def _requested_lesson(claims: dict, module) -> str | None:
     """A link placed for a single lesson (deep linking) names it in the custom parameter ``lesson``."""
     custom = claims.get(CUSTOM) if isinstance(claims.get(CUSTOM), dict) else {}
@@ -220,117 +201,38 @@ def _requested_lesson(claims: dict, module) -> str | None:
     return lesson_id
 
 
-def _http_url(value) -> bool:
-    return isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= 1000
-
-
-def _remember_ags(link: ResourceLink, claim) -> None:
-    """The link's AGS endpoints (scores go there later, from the outbox worker)."""
-    if not isinstance(claim, dict):
-        return
-    scopes = [s for s in claim.get("scope") or [] if isinstance(s, str)]
-    link.ags_scopes = json.dumps(sorted(set(scopes)))
-    link.ags_lineitems_url = claim["lineitems"] if _http_url(claim.get("lineitems")) else None
-    if _http_url(claim.get("lineitem")):
-        link.ags_lineitem_url = claim["lineitem"]
-
-
 def _record(result: ValidatedLaunch) -> dict:
-    """Users, contexts and resource links, with as little personal data as features need.
-    Retried once: two processes may insert the same new user at the same moment."""
-    try:
-        return _record_once(result)
-    except IntegrityError:
-        return _record_once(result)
-
-
-def _record_once(result: ValidatedLaunch) -> dict:
+    """Users, contexts and resource links, with as little personal data as features need (one transaction of
+    upserts, ``lti_tool.launch_record``), and what the launch session keeps."""
     t = tool()
     claims = result.claims
-    catalog = t.catalog
     with t.db.session() as s:
-        user = s.scalars(
-            select(LtiUser).where(LtiUser.registration_id == result.registration_id, LtiUser.sub == claims["sub"])
-        ).first()
-        if user is None:
-            user = LtiUser(registration_id=result.registration_id, sub=claims["sub"])
-            s.add(user)
-        user.last_launch_at = utcnow()
-
-        context = None
-        ctx_claim = claims.get(CONTEXT)
-        if isinstance(ctx_claim, dict) and isinstance(ctx_claim.get("id"), str) and ctx_claim["id"]:
-            context = s.scalars(
-                select(LtiContext).where(
-                    LtiContext.deployment_pk == result.deployment_pk, LtiContext.context_id == ctx_claim["id"]
-                )
-            ).first()
-            if context is None:
-                context = LtiContext(deployment_pk=result.deployment_pk, context_id=ctx_claim["id"])
-                s.add(context)
-            context.title = str(ctx_claim.get("title") or "")[:500]
-            context.label = str(ctx_claim.get("label") or "")[:255]
-            nrps = claims.get(NRPS_CLAIM)
-            if isinstance(nrps, dict) and _http_url(nrps.get("context_memberships_url")):
-                context.nrps_url = nrps["context_memberships_url"]
-        s.flush()
-
-        link = None
-        module_id = _requested_module(claims)
-        if module_id is not None and catalog.get(module_id) is None:
-            module_id = None
-        link_claim = claims.get(RESOURCE_LINK)
-        if isinstance(link_claim, dict) and link_claim.get("id"):
-            link = s.scalars(
-                select(ResourceLink).where(
-                    ResourceLink.deployment_pk == result.deployment_pk,
-                    ResourceLink.resource_link_id == link_claim["id"],
-                )
-            ).first()
-            if link is None:
-                link = ResourceLink(deployment_pk=result.deployment_pk, resource_link_id=link_claim["id"])
-                s.add(link)
-            link.context_pk = context.id if context else None
-            link.title = str(link_claim.get("title") or "")[:500]
-            if module_id:
-                link.module_id = module_id
-            module_id = link.module_id
-            _remember_ags(link, claims.get(AGS_ENDPOINT))
-        s.flush()
-        # Coordination: the person's pseudonym row (role, last launch), a learner's enrolment in the module,
-        # and their organisation (preset by a claim, else asked once on the choice page).
-        person = organisations.learner_row(s, claims["iss"], claims["sub"], result.role)
-        ask_organisation = False
-        if result.role == LEARNER and result.message_type != DEEP_LINKING_REQUEST:
-            if module_id:
-                progress.enrol_in(s, progress.Learner(claims["iss"], claims["sub"]), module_id)
-            ask_organisation = organisations.on_launch(s, person, claims, t.config.organisation_claim)
-        s.flush()
-        return {
-            "ask_organisation": ask_organisation,
-            "launch_id": str(uuid.uuid4()),
-            "role": result.role,
-            "message_type": result.message_type,
-            "registration_id": result.registration_id,
-            "deployment_pk": result.deployment_pk,
-            "deployment_id": claims[DEPLOYMENT_ID],
-            "user_pk": user.id,
-            "context_pk": context.id if context else None,
-            "resource_link_pk": link.id if link else None,
-            "module_id": module_id,
-            "lesson_id": _requested_lesson(claims, catalog.get(module_id) if module_id else None),
-            # Kept for the features that follow (score passback, placement, return link).
-            "ags": claims.get(AGS_ENDPOINT),
-            "deep_linking": claims.get(DEEP_LINKING_SETTINGS),
-            "return_url": _return_url(claims),
-            # Progress is keyed per person and module: (issuer, sub, module id), see lti_tool/progress.py.
-            "issuer": claims["iss"],
-            "sub": claims["sub"],
-            "locale": _locale(claims),
-            "csrf": secrets.token_urlsafe(32),  # every POST of the learner pages carries it
-            # Only in the server-side session (never in lti_user): printed on a certificate if one is issued.
-            "learner_name": name_from_claims(claims),
-        }
+        rec = record_launch(s, result, t.catalog, t.config.organisation_claim)
+    return {
+        "ask_organisation": rec.ask_organisation,
+        "launch_id": str(uuid.uuid4()),
+        "role": result.role,
+        "message_type": result.message_type,
+        "registration_id": result.registration_id,
+        "deployment_pk": result.deployment_pk,
+        "deployment_id": claims[DEPLOYMENT_ID],
+        "user_pk": rec.user_pk,
+        "context_pk": rec.context_pk,
+        "resource_link_pk": rec.resource_link_pk,
+        "module_id": rec.module_id,
+        "lesson_id": _requested_lesson(claims, t.catalog.get(rec.module_id) if rec.module_id else None),
+        # Kept for the features that follow (score passback, placement, return link).
+        "ags": claims.get(AGS_ENDPOINT),
+        "deep_linking": claims.get(DEEP_LINKING_SETTINGS),
+        "return_url": _return_url(claims),
+        # Progress is keyed per person and module: (issuer, sub, module id), see lti_tool/progress.py.
+        "issuer": claims["iss"],
+        "sub": claims["sub"],
+        "locale": _locale(claims),
+        "csrf": secrets.token_urlsafe(32),  # every POST of the learner pages carries it
+        # Only in the server-side session (never in lti_user): printed on a certificate if one is issued.
+        "learner_name": name_from_claims(claims),
+    }
 
 
 def _locale(claims: dict) -> str | None:

@@ -182,11 +182,10 @@ def _certificate(v: Visit, row: ModuleProgress | None):
         return None, True
 
 
-def issue_if_completed(v: Visit) -> None:
+def issue_if_completed(v: Visit, recorded: progress.Recorded) -> None:
     """Issue the certificate as soon as the completion rule holds (after the event's transaction)."""
-    row = progress.get_progress(v.db, v.learner, v.module.id)
-    if row is not None and row.completed:
-        _certificate(v, row)
+    if recorded.row is not None and recorded.row.completed:
+        _certificate(v, recorded.row)
 
 
 # ---------------------------------------------------------------- lessons
@@ -197,19 +196,17 @@ def lesson(module_id: str, lesson_id: str):
     v = visit(module_id)
     lesson = lesson_of(v, lesson_id)
     module = v.module
-    row = progress.get_progress(v.db, v.learner, module.id)
-    resume = row.last_position if row and row.last_lesson_id == lesson.id else None
     # Opening a lesson makes it the resume point (works without JavaScript) and, the first time,
-    # records that the learner started it. Later views only move the resume point (one UPDATE), and a
-    # reload of the resume lesson writes nothing. A view changes neither "done" nor the percent, so
-    # the row read above serves the page.
+    # records that the learner started it (an event). Later views only move the resume point, in the
+    # transaction that reads the row. A view changes neither "done" nor the percent, so the row read
+    # before it serves the page.
+    row = progress.open_lesson(v.db, v.learner, module.id, lesson.id)
+    resume = row.last_position if row and row.last_lesson_id == lesson.id else None
     if lesson.id not in progress.lessons(row)[0]:
         _record(
             v.db, v.learner, module, ProgressEvent.LESSON_VIEWED, v.learner.key("viewed", module.id, lesson.id),
             lesson_id=lesson.id, resource_link_pk=session.get("resource_link_pk"), position=(lesson.id, resume),
         )
-    elif row.last_lesson_id != lesson.id:
-        progress.move_resume_point(v.db, v.learner, module.id, lesson.id)
     rendered = render_lesson(module, lesson, f"{request.script_root}/media/{module.id}")
     index = module.lesson_index(lesson.id)
     objectives = {o.id: o.text for o in module.objectives}
@@ -235,11 +232,11 @@ def lesson_done(module_id: str, lesson_id: str):
     lesson = lesson_of(v, lesson_id)
     check_csrf()
     module = v.module
-    _record(
+    recorded = _record(
         v.db, v.learner, module, ProgressEvent.LESSON_COMPLETED, v.learner.key("done", module.id, lesson.id),
         lesson_id=lesson.id, resource_link_pk=session.get("resource_link_pk"),
     )
-    issue_if_completed(v)
+    issue_if_completed(v, recorded)
     index = module.lesson_index(lesson.id)
     if index + 1 < len(module.lessons):
         return redirect(session_url("learn.lesson", module_id=module.id, lesson_id=module.lessons[index + 1].id), 303)
@@ -454,7 +451,7 @@ def attempt_post(module_id: str):
         data=data, resource_link_pk=session.get("resource_link_pk"), check=_check_limit(v),
     )
     _set_draft(module.id, None)
-    issue_if_completed(v)
+    issue_if_completed(v, recorded)
     return redirect(session_url("learn.result", module_id=module.id, attempt_id=recorded.event_id), 303)
 
 
