@@ -3,12 +3,16 @@
 Platforms rotate their keys: an id_token with a ``kid`` we do not know triggers one refetch of
 the platform's key set, at most once per ``refetch_interval`` per registration, shared by all
 processes (a flood of tokens with made-up kids must not make us hammer the platform).
+
+A key found is also remembered in the process for ``MEMO_SECONDS``, so a launch needs no cache read for it;
+the shared cache keeps a key set for ``cache_ttl`` anyway, so this adds no new staleness worth the name.
 """
 from __future__ import annotations
 
 import functools
 import json
 import logging
+import time
 from typing import Callable
 
 import requests
@@ -20,6 +24,7 @@ from .errors import LaunchError
 log = logging.getLogger(__name__)
 
 MAX_JWKS_BYTES = 256 * 1024
+MEMO_SECONDS = 60.0
 
 
 def _http_get_json(url: str) -> dict:
@@ -42,6 +47,7 @@ class PlatformKeys:
         self.refetch_interval = refetch_interval
         self.cache_ttl = cache_ttl
         self.fetch = fetch
+        self._memo: dict[tuple[str, str, str], tuple[float, bytes]] = {}
 
     def _fetch(self, registration_id: str, url: str) -> list[dict]:
         try:
@@ -56,6 +62,17 @@ class PlatformKeys:
 
     def public_key_pem(self, registration_id: str, key_set_url: str, kid: str) -> bytes:
         """The PEM of the RSA key ``kid``; raises LaunchError(unknown_key) if it is not published."""
+        memo_key = (registration_id, key_set_url, kid)
+        hit = self._memo.get(memo_key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        pem = self._lookup(registration_id, key_set_url, kid)
+        if len(self._memo) > 1000:
+            self._memo.clear()
+        self._memo[memo_key] = (time.monotonic() + MEMO_SECONDS, pem)
+        return pem
+
+    def _lookup(self, registration_id: str, key_set_url: str, kid: str) -> bytes:
         keys = self.cache.get("jwks:" + registration_id)
         if keys is None:
             # A cold fetch does not count against the refetch budget: a platform that rotated
