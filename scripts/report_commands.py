@@ -96,7 +96,9 @@ def rows_from_source(args: argparse.Namespace, progress: Callable[[Any], None]) 
 
         return rows_from_lti(os.environ[DATABASE_ENV], modules=args.module, since=args.since, until=args.until,
                              platforms=args.platform, with_names=bool(getattr(args, "with_names", False)),
-                             content_dir=os.environ.get("VAMOS_CONTENT_DIR", ""), progress=progress)
+                             content_dir=os.environ.get("VAMOS_CONTENT_DIR", ""),
+                             # no status line (not a terminal): no count query before the export either
+                             progress=progress if getattr(progress, "enabled", True) else None)
     from vamos_core.openedx_api import OpenEdxClient, rows_from_openedx
 
     secret = args.client_secret or os.environ.get(SECRET_ENV, "")

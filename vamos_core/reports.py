@@ -76,6 +76,21 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def _csv_cell(value: Any) -> str:
+    """``_cell_text`` plus formula neutralisation of text, with the common types first: a million-row export
+    calls this ten million times (bench/reports.py)."""
+    kind = type(value)
+    if kind is str:
+        return neutralise_formula(value)
+    if value is None:
+        return ""
+    if kind is datetime and value.tzinfo is None:
+        return value.isoformat(" ", "minutes")  # the same text as strftime("%Y-%m-%d %H:%M"), cheaper
+    if isinstance(value, str):
+        return neutralise_formula(str(value))
+    return _cell_text(value)
+
+
 def csv_lines(rows: Iterable[dict[str, Any]], columns: Sequence[Column], delimiter: str = ",",
               bom: bool = True) -> Iterator[str]:
     """CSV text chunk by chunk (UTF-8 with BOM for Excel; ';' for German Excel), for streaming responses."""
@@ -92,10 +107,10 @@ def csv_lines(rows: Iterable[dict[str, Any]], columns: Sequence[Column], delimit
 
     writer.writerow([c.title for c in columns])
     yield ("\ufeff" if bom else "") + flush()
+    keys = [c.key for c in columns]
     pending = 0
     for row in rows:
-        writer.writerow([neutralise_formula(_cell_text(row.get(c.key))) if isinstance(row.get(c.key), str)
-                         else _cell_text(row.get(c.key)) for c in columns])
+        writer.writerow([_csv_cell(row.get(key)) for key in keys])
         pending += 1
         if pending == 1000:  # chunks of ~1000 rows: few syscalls, bounded memory
             yield flush()
