@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    QUICK, REPO, BenchPlatform, HttpError, Stats, backend, client_session, closed_loop, cpu_probe, db_scalar, find_csrf, fresh_workdir,
+    QUICK, REPO, BenchPlatform, HttpError, Stats, backend, client_session, closed_loop, cpu_probe, db_scalar, find_csrf, fresh_workdir, settle,
     latency_ms, launch_roundtrip, load_arguments, log, new_sub, postgres_available, remove_workdir, request, summarize_runs, tool_server,
 )
 
@@ -83,7 +83,7 @@ async def launch_pool(http, platform_, url: str, count: int, concurrency: int = 
 
 
 async def run_phases(url: str, platform_, concurrency: int, duration: float, warmup: float, repeats: int,
-                     pool_size: int, submit_pool: int, probe=None) -> dict:
+                     pool_size: int, submit_pool: int, probe=None, settle_db=None) -> dict:
     module = load_module()
     lessons = [lesson.id for lesson in module.lessons]
     rng = random.Random(7)
@@ -94,6 +94,8 @@ async def run_phases(url: str, platform_, concurrency: int, duration: float, war
         submitters = await launch_pool(http, platform_, url, submit_pool)
         quizzers = await launch_pool(http, platform_, url, pool_size)
         log(f"learner: launched {len(viewers) + len(completers) + len(submitters) + len(quizzers)} learners")
+        if settle_db is not None:
+            settle_db()
 
         async def view(i: int, st: Stats) -> str:
             learner = viewers[i]
@@ -186,7 +188,8 @@ def run(backends: list[str], concurrency: int, duration: float, warmup: float, r
             with backend(name, workdir, platform_) as b, \
                     tool_server(b, workdir, workers=workers, threads=threads) as tool:
                 results = asyncio.run(run_phases(tool.url, platform_, concurrency, duration, warmup, repeats,
-                                                 pool_size, submit_pool, probe=cpu_probe(tool)))
+                                                 pool_size, submit_pool, probe=cpu_probe(tool),
+                                                 settle_db=lambda: settle(b)))
                 entry = {label: summarize_runs(rs) for label, rs in results.items()}
                 entry["server_tracebacks"] = tool.errors_logged()
                 entry["events_in_db"] = db_scalar(b, "SELECT count(*) FROM progress_events")
@@ -199,9 +202,9 @@ def run(backends: list[str], concurrency: int, duration: float, warmup: float, r
 
 def main() -> None:
     parser = load_arguments(__doc__, "postgres+redis,sqlite", concurrency=16, duration=8)
-    parser.add_argument("--pool", type=int, default=400 if QUICK else 1500,
+    parser.add_argument("--pool", type=int, default=400 if QUICK else 2500,
                         help="learners launched for the completion and the attempt-cycle phase")
-    parser.add_argument("--submit-pool", type=int, default=1200 if QUICK else 3000,
+    parser.add_argument("--submit-pool", type=int, default=2000 if QUICK else 4500,
                         help="learners launched for the submission phase (one prepared attempt each per run)")
     args = parser.parse_args()
     result = run(args.backends.split(","), args.concurrency, args.duration, args.warmup, args.repeats, args.pool,

@@ -50,6 +50,8 @@ def run_step(name: str, argv: list[str]) -> dict:
     except (ValueError, IndexError):
         return {"failed": "no JSON result", "step_seconds": seconds}
     result["step_seconds"] = seconds
+    result["ran_at"] = datetime.fromtimestamp(began, timezone.utc).isoformat(timespec="seconds")
+    result["commit"] = git_commit()
     return result
 
 
@@ -84,6 +86,9 @@ def markdown(results: dict) -> str:
            f"- load average when the run started: {m.get('load_average_at_start')} (other work on the machine "
            "lowers every figure)  ",
            *([f"- merged: {m['merged']}  "] if m.get("merged") else []),
+           *([f"- step `{name}`: run {res['ran_at']}, commit `{res.get('commit', '?')}`  "
+              for name, res in results["results"].items() if m.get("merged") and isinstance(res, dict)
+              and res.get("ran_at")]),
            *([f"- **incomplete**: still to run: {', '.join(m['steps_pending'])}  "] if m.get("steps_pending") else []),
            f"- total time: {m['total_seconds']} s. How to read this file: README.md, \"Benchmarks: how to read "
            "bench/results.md\".", ""]
@@ -226,6 +231,9 @@ def main() -> None:
         old = json.loads(previous.read_text())
         results = {k: v for k, v in old["results"].items() if k not in steps}
         merged_from = old["meta"]["date"]
+        for name, res in results.items():  # results of runs before steps carried their own date
+            res.setdefault("ran_at", merged_from)
+            res.setdefault("commit", old["meta"]["commit"])
     meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": git_commit(),
             "machine": machine(), "quick": QUICK, "targets": TARGETS,
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "steps_pending": list(steps)}
@@ -235,7 +243,7 @@ def main() -> None:
         meta["steps_pending"] = steps[steps.index(name) + 1:]
         meta["total_seconds"] = round(time.time() - began)
         if merged_from:
-            meta["merged"] = f"re-ran {', '.join(steps)}; the other steps are from the run of {merged_from}"
+            meta["merged"] = f"re-ran {', '.join(steps)}; each step's own run below"
         data = {"meta": meta, "results": results}  # written after every step: a long run is never lost
         (out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
         (out / "results.md").write_text(markdown(data))
