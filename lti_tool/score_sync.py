@@ -15,9 +15,10 @@ Outbox pattern:
 * Every row is sent once: after a 2xx it is ``sent`` (finishing checks the claim token). Network errors,
   timeouts, 5xx, 401/408/429 keep the row ``pending`` with exponential backoff (with jitter, capped);
   other 4xx cannot succeed and make it ``failed_permanent`` with the reason, shown to trainers on
-  ``/scores`` (``vamos lti sync-scores --retry-failed`` puts them back). A worker that dies between
-  the platform's 2xx and the update re-sends the row after the lease: the same score with the same
-  ``timestamp``, which AGS platforms treat as one (at most one duplicate, never a lost score).
+  ``/scores`` (the trainer's retry button there, or ``vamos lti sync-scores --retry-failed``, puts them
+  back). A worker that dies between the platform's 2xx and the update re-sends the row after the lease: the
+  same score with the same ``timestamp``, which AGS platforms treat as one (at most one duplicate, never a
+  lost score).
 * The line item: the one in the launch's AGS claim, else found by ``resourceLinkId`` among the course's
   line items, else created (if the platform granted the ``lineitem`` scope), and remembered on the link.
   Creation is serialised per link by a lock in the shared cache.
@@ -390,11 +391,19 @@ class ScoreWorker:
             self._wake.clear()
 
 
-def retry_failed(db) -> int:
-    """Put permanently failed rows back into the queue (after an administrator fixed the cause)."""
+def retry_failed(db, registration_id: str | None = None, context_pk: int | None = None) -> int:
+    """Put permanently failed rows back into the queue (after the cause was fixed on the platform): all of them
+    (``vamos lti sync-scores --retry-failed``), or those of one registration and, within it, of one course's links
+    (the trainer's button on ``/scores``)."""
+    conditions = [ScoreOutbox.status == ScoreOutbox.FAILED]
+    if registration_id is not None:
+        conditions.append(ScoreOutbox.registration_id == registration_id)
+    if context_pk is not None:
+        conditions.append(ScoreOutbox.resource_link_pk.in_(
+            select(ResourceLink.id).where(ResourceLink.context_pk == context_pk)))
     with db.session() as s:
         res = s.execute(
-            update(ScoreOutbox).where(ScoreOutbox.status == ScoreOutbox.FAILED)
+            update(ScoreOutbox).where(*conditions)
             .values(status=ScoreOutbox.PENDING, next_attempt_at=utcnow(), claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )

@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 
 from .. import deep_linking as dl
-from .. import dynamic_registration, services
+from .. import dynamic_registration, score_sync, services
 from ..errors import LaunchError, PageError
 from ..launch_validation import DEEP_LINKING_REQUEST
 from ..models import LtiContext, ModuleProgress, Registration, ResourceLink, ScoreOutbox
 from ..roles import LEARNER, map_roles
+from ..sessions import session_url
 from .learn import check_csrf
 from .pages import ROLE_LABELS
 
@@ -192,8 +193,23 @@ def scores():
                                                    else row.module_id),
         "score": json.loads(row.payload).get("scoreGiven"),
     } for row, link_title in failed]
+    requeued = request.args.get("erneut", "")
     return render_template("scores.html", rows=rows, sent=counts.get(ScoreOutbox.SENT, 0),
-                           pending=counts.get(ScoreOutbox.PENDING, 0), failed=counts.get(ScoreOutbox.FAILED, 0))
+                           pending=counts.get(ScoreOutbox.PENDING, 0), failed=counts.get(ScoreOutbox.FAILED, 0),
+                           requeued=int(requeued) if requeued.isdigit() and len(requeued) < 7 else None)
+
+
+@bp.route("/scores/retry", methods=["POST"])
+def scores_retry():
+    """The trainer fixed the cause on the platform (e.g. reopened the grade column): the refused scores of this
+    course go back into the queue, each still sent once and in order (``score_sync``)."""
+    require_staff()
+    check_csrf()
+    count = score_sync.retry_failed(tool().db, session["registration_id"], session.get("context_pk"))
+    log.info("scores queued again count=%d registration=%s", count, session["registration_id"])
+    if count:
+        tool().scores_enqueued()
+    return redirect(session_url("adv.scores", erneut=count), 303)
 
 
 # ---------------------------------------------------------------- dynamic registration

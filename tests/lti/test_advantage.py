@@ -9,10 +9,9 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -20,7 +19,7 @@ from flask import Flask, jsonify, request
 from sqlalchemy import select
 
 from lti_tool.demo_platform.run import ServerThread
-from lti_tool.models import Deployment, LtiUser, Registration, ResourceLink, ScoreOutbox, utcnow
+from lti_tool.models import Deployment, Registration, ResourceLink, ScoreOutbox, utcnow
 from lti_tool.score_sync import ScoreSender
 
 from .conftest import backend_env, error_code, make_config, parse_autopost, start_env
@@ -236,13 +235,29 @@ def test_refused_score_is_kept_and_shown_to_trainers_with_its_reason(env):
     learner_page = browser.get(f"{env.tool_url}/scores", params={"ls": sid})
     assert learner_page.status_code == 403 and error_code(learner_page) == "staff_only"
 
-    # After the cause is fixed, the administrator queues them again; each arrives once.
-    env.platform.fail_mode = None
-    from lti_tool.score_sync import retry_failed
+    # The retry button: staff only, with the session's CSRF token, and only this course's refused scores.
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    assert learner_page.status_code == 403
+    refused = browser.post(f"{env.tool_url}/scores/retry", data={"ls": sid, "csrf": "x"})
+    assert refused.status_code == 403 and error_code(refused) == "staff_only"
+    no_token = trainer.post(f"{env.tool_url}/scores/retry", data={"ls": tsid})
+    assert no_token.status_code == 400 and error_code(no_token) == "form_expired"
+    assert {r.status for r in outbox(env)} == {ScoreOutbox.FAILED}
 
-    assert retry_failed(env.db) == len(rows)
+    # After the cause is fixed on the platform, the trainer queues them again; each arrives once.
+    env.platform.fail_mode = None
+    done = trainer.post(f"{env.tool_url}/scores/retry", data={"ls": tsid, "csrf": csrf}, allow_redirects=False)
+    assert done.status_code == 303
+    shown = trainer.get(urljoin(env.tool_url + "/", done.headers["Location"]))
+    assert f"{len(rows)} Bewertung" in shown.text and "erneut übertragen" in shown.text
+    assert {r.status for r in outbox(env)} == {ScoreOutbox.PENDING}
     sender(env).run_until_idle()
     assert_exactly_once(env)
+
+    # The command line does the same for every platform.
+    from lti_tool.score_sync import retry_failed
+
+    assert retry_failed(env.db) == 0
 
 
 def test_inline_worker_in_the_web_process_sends_scores(tmp_path, backend):
