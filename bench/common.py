@@ -298,6 +298,21 @@ def backend(name: str, workdir: Path, platform_: BenchPlatform):
                 client.delete(key)
 
 
+@contextlib.contextmanager
+def bench_world(name: str, prefix: str):
+    """A work folder, a started platform (JWKS server) and a migrated ``name`` backend with the platform
+    registered: ``(backend, platform, workdir)``; all removed afterwards."""
+    workdir = fresh_workdir(prefix)
+    platform_ = BenchPlatform(workdir)
+    platform_.start()
+    try:
+        with backend(name, workdir, platform_) as b:
+            yield b, platform_, workdir
+    finally:
+        platform_.stop()
+        remove_workdir(workdir)
+
+
 def settle(b: Backend) -> None:
     """After a bulk set-up (thousands of launches), before timed runs: VACUUM ANALYZE and a checkpoint, as pgbench
     does before each run, so the timed phase does not pay for the set-up's autovacuum and checkpoint work."""

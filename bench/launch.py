@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    CLIENT_ID, DEPLOYMENT_ID, ISSUER, BenchPlatform, Gunicorn, Stats, backend, client_session, closed_loop, cpu_probe,
-    fresh_workdir, latency_ms, launch_roundtrip, load_arguments, log, summarize_runs, postgres_available, remove_workdir, tool_server,
+    CLIENT_ID, DEPLOYMENT_ID, ISSUER, BenchPlatform, Gunicorn, Stats, bench_world, client_session, closed_loop, cpu_probe,
+    latency_ms, launch_roundtrip, load_arguments, log, summarize_runs, postgres_available, tool_server,
 )
 
 MODULE = "finanzierung"
@@ -65,36 +65,29 @@ def run(backends: list[str], concurrency: int, duration: float, repeats: int, wa
         if name != "sqlite" and (reason := postgres_available()):
             out["backends"][name] = {"skipped": reason}
             continue
-        workdir = fresh_workdir("launch")
-        platform_ = BenchPlatform(workdir)
-        platform_.start()
-        try:
-            with backend(name, workdir, platform_) as b, \
-                    tool_server(b, workdir, workers=workers, threads=threads) as tool, \
-                    baseline_server(b, platform_, workdir, workers=workers, threads=threads) as base:
-                users = [f"bench-user-{i}" for i in range(500)]
-                runs: dict[str, list[dict]] = {"tool": [], "baseline": []}
-                for r in range(repeats):
-                    for label, server in (("tool", tool), ("baseline", base)):
-                        result = asyncio.run(measure(server, platform_, concurrency, duration, warmup,
-                                                     label == "baseline", users))
-                        log(f"launch {name} {label} run {r + 1}: {result['ops_per_s']}/s p95 {result['p95']} ms "
-                            f"errors {result['errors']} CPU ms/launch {result.get('server_cpu_ms_per_op')} "
-                            f"client {result['client_cpu_ms_per_op']}")
-                        runs[label].append(result)
-                entry = {}
-                for label, rs in runs.items():
-                    entry[label] = summarize_runs(rs, "launches_per_s", "client_cpu_ms_per_launch")
-                    entry[label]["server_tracebacks"] = (tool if label == "tool" else base).errors_logged()
-                t, bl = entry["tool"]["launches_per_s"], entry["baseline"]["launches_per_s"]
-                entry["throughput_ratio_tool_vs_baseline"] = round(t / bl, 2) if t and bl else None
-                ratios = [a["ops_per_s"] / b_["ops_per_s"] for a, b_ in zip(runs["tool"], runs["baseline"])
-                          if b_["ops_per_s"]]
-                entry["throughput_ratio_per_run"] = [round(x, 2) for x in ratios]
-                out["backends"][name] = entry
-        finally:
-            platform_.stop()
-            remove_workdir(workdir)
+        with bench_world(name, "launch") as (b, platform_, workdir), \
+                tool_server(b, workdir, workers=workers, threads=threads) as tool, \
+                baseline_server(b, platform_, workdir, workers=workers, threads=threads) as base:
+            users = [f"bench-user-{i}" for i in range(500)]
+            runs: dict[str, list[dict]] = {"tool": [], "baseline": []}
+            for r in range(repeats):
+                for label, server in (("tool", tool), ("baseline", base)):
+                    result = asyncio.run(measure(server, platform_, concurrency, duration, warmup,
+                                                 label == "baseline", users))
+                    log(f"launch {name} {label} run {r + 1}: {result['ops_per_s']}/s p95 {result['p95']} ms "
+                        f"errors {result['errors']} CPU ms/launch {result.get('server_cpu_ms_per_op')} "
+                        f"client {result['client_cpu_ms_per_op']}")
+                    runs[label].append(result)
+            entry = {}
+            for label, rs in runs.items():
+                entry[label] = summarize_runs(rs, "launches_per_s", "client_cpu_ms_per_launch")
+                entry[label]["server_tracebacks"] = (tool if label == "tool" else base).errors_logged()
+            t, bl = entry["tool"]["launches_per_s"], entry["baseline"]["launches_per_s"]
+            entry["throughput_ratio_tool_vs_baseline"] = round(t / bl, 2) if t and bl else None
+            ratios = [a["ops_per_s"] / b_["ops_per_s"] for a, b_ in zip(runs["tool"], runs["baseline"])
+                      if b_["ops_per_s"]]
+            entry["throughput_ratio_per_run"] = [round(x, 2) for x in ratios]
+            out["backends"][name] = entry
     return out
 
 

@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    QUICK, REPO, BenchPlatform, HttpError, Stats, backend, client_session, closed_loop, cpu_probe, db_scalar, find_csrf, fresh_workdir, settle,
-    latency_ms, launch_roundtrip, load_arguments, log, new_sub, postgres_available, remove_workdir, request, summarize_runs, tool_server,
+    QUICK, REPO, HttpError, Stats, bench_world, client_session, closed_loop, cpu_probe, db_scalar, find_csrf, settle,
+    latency_ms, launch_roundtrip, load_arguments, log, new_sub, postgres_available, request, summarize_runs, tool_server,
 )
 
 MODULE = "kommunikation-im-verband"  # 6 lessons, quiz all on one page, 3 attempts
@@ -181,22 +181,15 @@ def run(backends: list[str], concurrency: int, duration: float, warmup: float, r
         if name != "sqlite" and (reason := postgres_available()):
             out["backends"][name] = {"skipped": reason}
             continue
-        workdir = fresh_workdir("learner")
-        platform_ = BenchPlatform(workdir)
-        platform_.start()
-        try:
-            with backend(name, workdir, platform_) as b, \
-                    tool_server(b, workdir, workers=workers, threads=threads) as tool:
-                results = asyncio.run(run_phases(tool.url, platform_, concurrency, duration, warmup, repeats,
-                                                 pool_size, submit_pool, probe=cpu_probe(tool),
-                                                 settle_db=lambda: settle(b)))
-                entry = {label: summarize_runs(rs) for label, rs in results.items()}
-                entry["server_tracebacks"] = tool.errors_logged()
-                entry["events_in_db"] = db_scalar(b, "SELECT count(*) FROM progress_events")
-                out["backends"][name] = entry
-        finally:
-            platform_.stop()
-            remove_workdir(workdir)
+        with bench_world(name, "learner") as (b, platform_, workdir), \
+                tool_server(b, workdir, workers=workers, threads=threads) as tool:
+            results = asyncio.run(run_phases(tool.url, platform_, concurrency, duration, warmup, repeats,
+                                             pool_size, submit_pool, probe=cpu_probe(tool),
+                                             settle_db=lambda: settle(b)))
+            entry = {label: summarize_runs(rs) for label, rs in results.items()}
+            entry["server_tracebacks"] = tool.errors_logged()
+            entry["events_in_db"] = db_scalar(b, "SELECT count(*) FROM progress_events")
+            out["backends"][name] = entry
     return out
 
 

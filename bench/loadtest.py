@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    QUICK, BenchPlatform, HttpError, Stats, backend, client_session, db_scalar, find_csrf, fresh_workdir,
-    latency_ms, launch_roundtrip, postgres_available, remove_workdir, request, tool_server,
+    QUICK, HttpError, Stats, bench_world, client_session, db_scalar, find_csrf,
+    latency_ms, launch_roundtrip, postgres_available, request, tool_server,
 )
 from bench.learner import ATTEMPT_RE, MODULE, answer_form, load_module, random_answers  # noqa: E402
 
@@ -118,27 +118,20 @@ def run(learners: int, duration: float, think: tuple[float, float], workers: int
     reason = postgres_available()
     if reason:
         return {"skipped": reason}
-    workdir = fresh_workdir("load")
-    platform_ = BenchPlatform(workdir)
-    platform_.start()
-    try:
-        with backend("postgres+redis", workdir, platform_) as b, \
-                tool_server(b, workdir, workers=workers, threads=threads, name="host-a") as host_a, \
-                tool_server(b, workdir, workers=workers, threads=threads, name="host-b") as host_b:
-            result = asyncio.run(drive([host_a.url, host_b.url], platform_, learners, duration, think))
-            result["servers"] = f"2 × gunicorn -k gthread -w {workers} --threads {threads} (ports {host_a.port}, {host_b.port})"
-            result["server_tracebacks"] = host_a.errors_logged() + host_b.errors_logged()
-            events = db_scalar(b, "SELECT count(*) FROM progress_events WHERE sub LIKE 'load-%'")
-            completed = db_scalar(b, "SELECT count(*) FROM module_progress WHERE sub LIKE 'load-%' AND completed")
-            certificates = db_scalar(b, "SELECT count(*) FROM certificates")
-            result["db"] = {"events": events, "completed_rows": completed, "certificates": certificates}
-            result["lost_events"] = result["expected_events"] - events
-            result["duplicate_or_extra_events"] = max(0, events - result["expected_events"])
-            result["all_events_accounted_for"] = events == result["expected_events"]
-            result["completions_accounted_for"] = completed == certificates == result["expected_completed"]
-    finally:
-        platform_.stop()
-        remove_workdir(workdir)
+    with bench_world("postgres+redis", "load") as (b, platform_, workdir), \
+            tool_server(b, workdir, workers=workers, threads=threads, name="host-a") as host_a, \
+            tool_server(b, workdir, workers=workers, threads=threads, name="host-b") as host_b:
+        result = asyncio.run(drive([host_a.url, host_b.url], platform_, learners, duration, think))
+        result["servers"] = f"2 × gunicorn -k gthread -w {workers} --threads {threads} (ports {host_a.port}, {host_b.port})"
+        result["server_tracebacks"] = host_a.errors_logged() + host_b.errors_logged()
+        events = db_scalar(b, "SELECT count(*) FROM progress_events WHERE sub LIKE 'load-%'")
+        completed = db_scalar(b, "SELECT count(*) FROM module_progress WHERE sub LIKE 'load-%' AND completed")
+        certificates = db_scalar(b, "SELECT count(*) FROM certificates")
+        result["db"] = {"events": events, "completed_rows": completed, "certificates": certificates}
+        result["lost_events"] = result["expected_events"] - events
+        result["duplicate_or_extra_events"] = max(0, events - result["expected_events"])
+        result["all_events_accounted_for"] = events == result["expected_events"]
+        result["completions_accounted_for"] = completed == certificates == result["expected_completed"]
     return result
 
 

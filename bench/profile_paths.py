@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    CLIENT_ID, ISSUER, BenchPlatform, backend, find_csrf, fresh_workdir, remove_workdir,
+    CLIENT_ID, ISSUER, BenchPlatform, bench_world, find_csrf,
 )
 from bench.learner import ATTEMPT_RE, answer_form, load_module, random_answers  # noqa: E402
 
@@ -76,75 +76,68 @@ def main() -> None:
 
     from werkzeug.datastructures import MultiDict
 
-    workdir = fresh_workdir("profile")
-    platform_ = BenchPlatform(workdir)
-    platform_.start()
-    try:
-        with backend(args.backend, workdir, platform_) as b:
-            os.environ.update({**b.env(), "VAMOS_INSTANCE_DIR": str(workdir / "instance"), "VAMOS_LOG_LEVEL": "WARNING",
-                               "VAMOS_SECRET_KEY": "profile-secret-" + "x" * 32})
-            from lti_tool import create_app
+    with bench_world(args.backend, "profile") as (b, platform_, workdir):
+        os.environ.update({**b.env(), "VAMOS_INSTANCE_DIR": str(workdir / "instance"), "VAMOS_LOG_LEVEL": "WARNING",
+                           "VAMOS_SECRET_KEY": "profile-secret-" + "x" * 32})
+        from lti_tool import create_app
 
-            app = create_app()
-            client = Client(app, platform_)
-            module = load_module(MODULE)
-            rng = random.Random(1)
-            statements = count_statements(app.extensions["vamos"].db.engine)
-            for i in range(30):  # warm caches, pools and the JWKS
-                client.launch(f"warm-{i}")
+        app = create_app()
+        client = Client(app, platform_)
+        module = load_module(MODULE)
+        rng = random.Random(1)
+        statements = count_statements(app.extensions["vamos"].db.engine)
+        for i in range(30):  # warm caches, pools and the JWKS
+            client.launch(f"warm-{i}")
 
-            if args.path == "launch":
-                subs = [f"user-{i % 200}" for i in range(args.n)]
+        if args.path == "launch":
+            subs = [f"user-{i % 200}" for i in range(args.n)]
 
+            def op(i: int) -> None:
+                client.launch(subs[i])
+        else:
+            learners = [client.launch(f"learner-{i}") for i in range(max(16, args.n // 3 + 1))]
+            lessons = [lesson.id for lesson in module.lessons]
+            for learner in learners:  # every lesson seen once: the measured views are repeat views
+                for lesson in lessons:
+                    client.http.get(f"/module/{MODULE}/lesson/{lesson}?ls={learner['sid']}")
+                learner["csrf"] = learner["csrf"] or find_csrf(client.http.get(
+                    f"/module/{MODULE}/lesson/{lessons[0]}?ls={learner['sid']}").get_data(as_text=True))
+
+            if args.path == "lesson":
                 def op(i: int) -> None:
-                    client.launch(subs[i])
+                    learner = learners[i % len(learners)]
+                    r = client.http.get(f"/module/{MODULE}/lesson/{rng.choice(lessons)}?ls={learner['sid']}")
+                    assert r.status_code == 200
             else:
-                learners = [client.launch(f"learner-{i}") for i in range(max(16, args.n // 3 + 1))]
-                lessons = [lesson.id for lesson in module.lessons]
-                for learner in learners:  # every lesson seen once: the measured views are repeat views
-                    for lesson in lessons:
-                        client.http.get(f"/module/{MODULE}/lesson/{lesson}?ls={learner['sid']}")
-                    learner["csrf"] = learner["csrf"] or find_csrf(client.http.get(
-                        f"/module/{MODULE}/lesson/{lessons[0]}?ls={learner['sid']}").get_data(as_text=True))
+                def op(i: int) -> None:
+                    learner = learners[i % len(learners)]
+                    fields = {"ls": learner["sid"], "csrf": learner["csrf"]}
+                    r = client.http.post(f"/module/{MODULE}/quiz/start", data=fields)
+                    assert r.status_code == 303, r.status_code
+                    page = client.http.get(f"/module/{MODULE}/quiz/attempt?ls={learner['sid']}")
+                    token = ATTEMPT_RE.search(page.get_data(as_text=True)).group(1)
+                    form = answer_form(module, random_answers(module, rng),
+                                       {**fields, "attempt": token, "action": "submit"})
+                    r = client.http.post(f"/module/{MODULE}/quiz/attempt", data=MultiDict(form))
+                    assert r.status_code in (303, 409), r.status_code
 
-                if args.path == "lesson":
-                    def op(i: int) -> None:
-                        learner = learners[i % len(learners)]
-                        r = client.http.get(f"/module/{MODULE}/lesson/{rng.choice(lessons)}?ls={learner['sid']}")
-                        assert r.status_code == 200
-                else:
-                    def op(i: int) -> None:
-                        learner = learners[i % len(learners)]
-                        fields = {"ls": learner["sid"], "csrf": learner["csrf"]}
-                        r = client.http.post(f"/module/{MODULE}/quiz/start", data=fields)
-                        assert r.status_code == 303, r.status_code
-                        page = client.http.get(f"/module/{MODULE}/quiz/attempt?ls={learner['sid']}")
-                        token = ATTEMPT_RE.search(page.get_data(as_text=True)).group(1)
-                        form = answer_form(module, random_answers(module, rng),
-                                           {**fields, "attempt": token, "action": "submit"})
-                        r = client.http.post(f"/module/{MODULE}/quiz/attempt", data=MultiDict(form))
-                        assert r.status_code in (303, 409), r.status_code
+        profiler = None
+        if args.profile:
+            from pyinstrument import Profiler
 
-            profiler = None
-            if args.profile:
-                from pyinstrument import Profiler
-
-                profiler = Profiler(interval=0.0005)
-                profiler.start()
-            statements[0] = 0
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            for i in range(args.n):
-                op(i)
-            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-            if profiler:
-                profiler.stop()
-                print(profiler.output_text(unicode=True, color=False, show_all=False))
-            print(f"{args.path} on {args.backend}: {cpu * 1000 / args.n:.2f} ms CPU / op in this process, "
-                  f"{wall * 1000 / args.n:.2f} ms wall / op, {statements[0] / args.n:.1f} SQL statements / op "
-                  f"(n={args.n})")
-    finally:
-        platform_.stop()
-        remove_workdir(workdir)
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+        statements[0] = 0
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for i in range(args.n):
+            op(i)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        if profiler:
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(f"{args.path} on {args.backend}: {cpu * 1000 / args.n:.2f} ms CPU / op in this process, "
+              f"{wall * 1000 / args.n:.2f} ms wall / op, {statements[0] / args.n:.1f} SQL statements / op "
+              f"(n={args.n})")
 
 
 if __name__ == "__main__":
