@@ -298,6 +298,16 @@ def backend(name: str, workdir: Path, platform_: BenchPlatform):
                 client.delete(key)
 
 
+def available_backends(names: list[str], out: dict):
+    """The backend names that can run here; the others are recorded in ``out["backends"]`` with the reason."""
+    for name in names:
+        reason = None if name == "sqlite" else postgres_available()
+        if reason:
+            out["backends"][name] = {"skipped": reason}
+        else:
+            yield name
+
+
 @contextlib.contextmanager
 def bench_world(name: str, prefix: str):
     """A work folder, a started platform (JWKS server) and a migrated ``name`` backend with the platform

@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    CLIENT_ID, DEPLOYMENT_ID, ISSUER, BenchPlatform, Gunicorn, Stats, bench_world, client_session, closed_loop, cpu_probe,
-    latency_ms, launch_roundtrip, load_arguments, log, summarize_runs, postgres_available, tool_server,
+    CLIENT_ID, DEPLOYMENT_ID, ISSUER, available_backends, BenchPlatform, Gunicorn, Stats, bench_world, client_session, closed_loop, cpu_probe,
+    latency_ms, launch_roundtrip, load_arguments, log, summarize_runs, tool_server,
 )
 
 MODULE = "finanzierung"
@@ -61,10 +61,7 @@ def run(backends: list[str], concurrency: int, duration: float, repeats: int, wa
         workers: int, threads: int) -> dict:
     out: dict = {"concurrency": concurrency, "duration_s": duration, "repeats": repeats, "module": MODULE,
                  "server": f"gunicorn -k gthread -w {workers} --threads {threads}", "backends": {}}
-    for name in backends:
-        if name != "sqlite" and (reason := postgres_available()):
-            out["backends"][name] = {"skipped": reason}
-            continue
+    for name in available_backends(backends, out):
         with bench_world(name, "launch") as (b, platform_, workdir), \
                 tool_server(b, workdir, workers=workers, threads=threads) as tool, \
                 baseline_server(b, platform_, workdir, workers=workers, threads=threads) as base:

@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    QUICK, REPO, HttpError, Stats, bench_world, client_session, closed_loop, cpu_probe, db_scalar, find_csrf, settle,
-    latency_ms, launch_roundtrip, load_arguments, log, new_sub, postgres_available, request, summarize_runs, tool_server,
+    QUICK, REPO, HttpError, available_backends, Stats, bench_world, client_session, closed_loop, cpu_probe, db_scalar, find_csrf, settle,
+    latency_ms, launch_roundtrip, load_arguments, log, new_sub, request, summarize_runs, tool_server,
 )
 
 MODULE = "kommunikation-im-verband"  # 6 lessons, quiz all on one page, 3 attempts
@@ -177,10 +177,7 @@ def run(backends: list[str], concurrency: int, duration: float, warmup: float, r
         submit_pool: int, workers: int, threads: int) -> dict:
     out: dict = {"concurrency": concurrency, "duration_s": duration, "repeats": repeats, "module": MODULE,
                  "server": f"gunicorn -k gthread -w {workers} --threads {threads}", "backends": {}}
-    for name in backends:
-        if name != "sqlite" and (reason := postgres_available()):
-            out["backends"][name] = {"skipped": reason}
-            continue
+    for name in available_backends(backends, out):
         with bench_world(name, "learner") as (b, platform_, workdir), \
                 tool_server(b, workdir, workers=workers, threads=threads) as tool:
             results = asyncio.run(run_phases(tool.url, platform_, concurrency, duration, warmup, repeats,

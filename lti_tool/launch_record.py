@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from . import organisations, progress
-from .db import dialect_insert
+from .db import built_once
 from .launch_validation import CONTEXT, CUSTOM, DEEP_LINKING_REQUEST, RESOURCE_LINK, ValidatedLaunch
 from .models import Learner, LearnerOrganisation, LtiContext, LtiUser, ModuleProgress, Organisation, ResourceLink, utcnow
 from .roles import LEARNER
@@ -58,28 +58,21 @@ def ags_columns(claim) -> dict:
     return columns
 
 
-_STATEMENTS: dict[tuple, object] = {}
-
-
 def _upsert(session: Session, model, keys: dict, values: dict, index: list[str], returning: list[str]):
     """INSERT keys+values, or UPDATE values where the unique ``index`` matches; returns the ``returning`` row.
-
-    The statement is built once per shape and reused with new parameters: building an ``ON CONFLICT``
-    statement costs ~0.3 ms of CPU each time, executing a built one ~0.1 ms (bench/perf_log.md).
-    """
-    dialect = session.get_bind().dialect.name
-    shape = (dialect, model.__tablename__, tuple(keys), tuple(values), tuple(returning))
-    statement = _STATEMENTS.get(shape)
-    if statement is None:
+    The statement is built once per shape (``db.built_once``)."""
+    def build(insert):
         table = model.__table__
-        insert = dialect_insert(session)(table)
+        statement = insert(table)
         if values:
-            statement = insert.on_conflict_do_update(index_elements=index,
-                                                     set_={name: insert.excluded[name] for name in values})
+            statement = statement.on_conflict_do_update(index_elements=index,
+                                                        set_={name: statement.excluded[name] for name in values})
         else:
-            statement = insert.on_conflict_do_nothing(index_elements=index)
-        statement = _STATEMENTS.setdefault(shape, statement.returning(*(table.c[name] for name in returning)))
-    return session.execute(statement, {**keys, **values}).first()
+            statement = statement.on_conflict_do_nothing(index_elements=index)
+        return statement.returning(*(table.c[name] for name in returning))
+
+    shape = ("upsert", model.__tablename__, tuple(keys), tuple(values), tuple(returning))
+    return session.execute(built_once(session, shape, build), {**keys, **values}).first()
 
 
 def record_launch(session: Session, result: ValidatedLaunch, catalog, organisation_claim: str) -> Recorded:

@@ -34,6 +34,7 @@ from . import registrations
 from .cache import LaunchCache
 from .db import Database
 from .errors import LaunchError
+from .memo import TtlMemo
 from .models import Deployment
 from .platform_keys import PlatformKeys
 from .roles import map_roles
@@ -161,40 +162,26 @@ class LaunchValidator:
         self.leeway = leeway
         self.max_token_age = max_token_age
         self.clock = clock
-        self._memo: dict[tuple, tuple[float, Any]] = {}  # (kind, ...) -> (valid until, value); see module doc
-
-    def _recall(self, key: tuple) -> Any | None:
-        hit = self._memo.get(key)
-        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
-
-    def _remember(self, key: tuple, value: Any) -> None:
-        if len(self._memo) > 10_000:
-            self._memo.clear()
-        self._memo[key] = (time.monotonic() + MEMO_SECONDS, value)
+        self._memo = TtlMemo(MEMO_SECONDS)  # (kind, ...) -> registration or deployment; see module doc
 
     def registration(self, issuer: str, client_id: str | None = None) -> RegistrationRef | None:
         """The registration of (issuer, client_id); without client_id only if the issuer has exactly one."""
-        key = ("reg", issuer, client_id)
-        found = self._recall(key)
+        return self._registration(("reg", issuer, client_id),
+                                  lambda s: registrations.find_registration(s, issuer, client_id))
+
+    def registration_by_id(self, registration_id: str) -> RegistrationRef | None:
+        return self._registration(("reg-id", registration_id),
+                                  lambda s: registrations.get_registration(s, registration_id))
+
+    def _registration(self, key: tuple, lookup) -> RegistrationRef | None:
+        found = self._memo.get(key)
         if found is None:
             with self.db.session() as s:
-                reg = registrations.find_registration(s, issuer, client_id)
+                reg = lookup(s)
                 if reg is None:
                     return None  # unknown ones are never remembered: a new registration works at once
                 found = RegistrationRef.of(reg)
-            self._remember(key, found)
-        return found
-
-    def registration_by_id(self, registration_id: str) -> RegistrationRef | None:
-        key = ("reg-id", registration_id)
-        found = self._recall(key)
-        if found is None:
-            with self.db.session() as s:
-                reg = registrations.get_registration(s, registration_id)
-                if reg is None:
-                    return None
-                found = RegistrationRef.of(reg)
-            self._remember(key, found)
+            self._memo.put(key, found)
         return found
 
     def validate(self, id_token: str, state: str, browser_state: str | None) -> ValidatedLaunch:
@@ -282,7 +269,7 @@ class LaunchValidator:
         return login
 
     def _active_deployment(self, reg_id: str, deployment_id: str) -> int:
-        known = self._recall(("dep", reg_id, deployment_id))
+        known = self._memo.get(("dep", reg_id, deployment_id))
         if known is not None:
             return known
         with self.db.session() as s:
@@ -295,5 +282,5 @@ class LaunchValidator:
         # Raised after the commit, so the pending deployment stays recorded for the administrator.
         if not active:
             raise LaunchError("pending_deployment", 403, "deployment not approved")
-        self._remember(("dep", reg_id, deployment_id), dep_pk)
+        self._memo.put(("dep", reg_id, deployment_id), dep_pk)
         return dep_pk

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import time
 from typing import Callable
 
 import requests
@@ -20,6 +19,7 @@ from jwcrypto.jwk import JWK
 
 from .cache import LaunchCache
 from .errors import LaunchError
+from .memo import TtlMemo
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class PlatformKeys:
         self.refetch_interval = refetch_interval
         self.cache_ttl = cache_ttl
         self.fetch = fetch
-        self._memo: dict[tuple[str, str, str], tuple[float, bytes]] = {}
+        self._memo = TtlMemo(MEMO_SECONDS, max_entries=1000)
 
     def _fetch(self, registration_id: str, url: str) -> list[dict]:
         try:
@@ -63,13 +63,10 @@ class PlatformKeys:
     def public_key_pem(self, registration_id: str, key_set_url: str, kid: str) -> bytes:
         """The PEM of the RSA key ``kid``; raises LaunchError(unknown_key) if it is not published."""
         memo_key = (registration_id, key_set_url, kid)
-        hit = self._memo.get(memo_key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        pem = self._lookup(registration_id, key_set_url, kid)
-        if len(self._memo) > 1000:
-            self._memo.clear()
-        self._memo[memo_key] = (time.monotonic() + MEMO_SECONDS, pem)
+        pem = self._memo.get(memo_key)
+        if pem is None:
+            pem = self._lookup(registration_id, key_set_url, kid)
+            self._memo.put(memo_key, pem)
         return pem
 
     def _lookup(self, registration_id: str, key_set_url: str, kid: str) -> bytes:

@@ -28,7 +28,7 @@ from vamos_core.completion import module_state
 from vamos_core.model import Module
 
 from . import score_sync
-from .db import Database, dialect_insert
+from .db import Database, built_once
 from .models import Learner as LearnerRow
 from .models import ModuleProgress, ProgressEvent, utcnow
 
@@ -58,29 +58,16 @@ def new_row_values(issuer: str, sub: str, module_id: str, now) -> dict:
                 passed=False, completed=False, percent=0, content_version="", updated_at=now, enrolled_at=now)
 
 
-_BUILT: dict[tuple, object] = {}
-
-
-def _built(session: Session, name: str, build: Callable) -> object:
-    """A statement built once per database dialect: building an ``ON CONFLICT`` insert costs more CPU than
-    executing it (bench/perf_log.md), and these run on every learner request."""
-    key = (session.get_bind().dialect.name, name)
-    statement = _BUILT.get(key)
-    if statement is None:
-        statement = _BUILT.setdefault(key, build(dialect_insert(session)))
-    return statement
-
-
 def _insert_ignore(session: Session, learner: Learner, module_id: str) -> None:
     """Create the progress row if missing (its creation is the enrolment date of reports); the first row of
     a person also creates their ``learners`` row (the pseudonym reports show)."""
     now = utcnow()
     result = session.execute(
-        _built(session, "progress-row", lambda insert: insert(ModuleProgress.__table__).on_conflict_do_nothing()),
+        built_once(session, ("progress-row",), lambda insert: insert(ModuleProgress.__table__).on_conflict_do_nothing()),
         new_row_values(learner.issuer, learner.sub, module_id, now))
     if result.rowcount:
         session.execute(
-            _built(session, "learner-row", lambda insert: insert(LearnerRow.__table__)
+            built_once(session, ("learner-row",), lambda insert: insert(LearnerRow.__table__)
                    .on_conflict_do_nothing(index_elements=["issuer", "sub"])),
             {"issuer": learner.issuer, "sub": learner.sub, "pseudonym": str(uuid.uuid4()), "created_at": now})
 
