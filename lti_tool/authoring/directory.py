@@ -132,3 +132,23 @@ def published_lesson_counts(db) -> dict[str, int]:
             AuthoredModule, (AuthoredModule.id == AuthoredVersion.module_id)
             & (AuthoredModule.published_version == AuthoredVersion.number)))
         return {module_id: len(json.loads(doc)["lessons"]) for module_id, doc in rows}
+
+
+def published_modules(database_url: str, root: Path, module_ids=None) -> list[Module]:
+    """Every currently published authored module of the tool's database (all platforms), loaded by the core:
+    for ``vamos build-olx --from-lti`` on an operator's machine."""
+    from sqlalchemy import select
+
+    from ..db import Database
+    from ..models import AuthoredModule
+
+    db = Database(database_url)
+    try:
+        directory = ModuleDirectory(Catalog({}), db, root)
+        with db.session() as s:
+            rows = s.execute(select(AuthoredModule.id, AuthoredModule.published_version).where(
+                AuthoredModule.status == AuthoredModule.PUBLISHED).order_by(AuthoredModule.id)).all()
+        wanted = set(module_ids or ())
+        return [m for m in (directory.version(mid, n) for mid, n in rows if not wanted or mid in wanted) if m]
+    finally:
+        db.dispose()

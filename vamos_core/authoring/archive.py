@@ -73,12 +73,13 @@ def _safe_name(member: zipfile.ZipInfo) -> str:
     mode = member.external_attr >> 16
     if member.flag_bits & 0x1:
         raise ArchiveRefused("Das Archiv ist verschlüsselt. Bitte packen Sie es ohne Passwort.")
-    if stat.S_ISLNK(mode) or (mode and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)):
-        raise ArchiveRefused(f"„{name}“ ist eine Verknüpfung oder Sonderdatei. Erlaubt sind nur normale Dateien.")
     parts = name.split("/")
     if ("\\" in name or name.startswith("/") or ":" in parts[0] or any(p in ("..", ".") for p in parts)
             or "" in parts or "\x00" in name):
         raise ArchiveRefused(f"Der Pfad „{name[:120]}“ ist nicht erlaubt (er zeigt aus dem Modulordner heraus).")
+    kind = stat.S_IFMT(mode)  # 0: written without a file type (zipfile.writestr), a plain file
+    if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
+        raise ArchiveRefused(f"„{name}“ ist eine Verknüpfung oder Sonderdatei. Erlaubt sind nur normale Dateien.")
     return name
 
 
