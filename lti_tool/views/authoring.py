@@ -7,10 +7,9 @@ coordinators read; a module of another platform answers 404.
 """
 from __future__ import annotations
 
-import json
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, Response, session
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, Response, session
 from flask_babel import gettext as _
 
 from vamos_core.authoring import document
@@ -49,7 +48,8 @@ def _limits():
 
 @bp.errorhandler(NotFound)
 def _not_found(_exc):
-    raise PageError("authored_not_found", 404, "authored module not on this platform")
+    # Another platform's module does not exist for this caller: the same German 404 page as any refusal.
+    return current_app.handle_user_exception(PageError("authored_not_found", 404, "authored module not on this platform"))
 
 
 def _launch() -> None:
