@@ -42,7 +42,8 @@
       busy = true; dirty = false;
       var data = new FormData(form);
       data.append("autosave", "1");
-      post(form.action, data).then(function (response) {
+      // getAttribute: the forms hold buttons named "action", which shadow the form.action property
+      post(form.getAttribute("action"), data).then(function (response) {
         return response.json().then(function (body) { return { status: response.status, body: body }; });
       }).then(function (result) {
         if (result.status === 200) {
