@@ -29,7 +29,7 @@ class FolderError(ValueError):
 # ---------------------------------------------------------------- document → files
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml when available: ~10x faster
     pass
 
 
