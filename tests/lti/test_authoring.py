@@ -318,3 +318,15 @@ def test_learner_continues_on_the_next_version_with_the_progress_the_rules_say(a
     v.get(f"/module/{module_id}")
     row = v.state()
     assert row.content_version == "3" and not row.completed and row.percent < 100
+
+
+def test_build_olx_from_the_lti_database(app, tmp_path, backend):
+    from vamos_cli.cli import main
+
+    module_id = copy_of_testmodul(app)
+    _publish(app, module_id)
+    draft_only = service(app).create(author(app), "Nur Entwurf")
+    assert main(["build-olx", "--from-lti", backend["database_url"], "-o", str(tmp_path / "olx")]) == 0
+    built = {p.name for p in (tmp_path / "olx").iterdir() if p.is_dir()}
+    assert any(module_id in name for name in built), built
+    assert not any(draft_only in name for name in built)  # drafts never leave the editor
