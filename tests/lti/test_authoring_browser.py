@@ -296,7 +296,7 @@ def test_trainer_creates_previews_publishes_and_places_a_module_a_learner_comple
         assert "Bürgerliches Gesetzbuch" in preview.locator(".sources").inner_text()  # [Q1] cited
         assert "Satzung" in preview.locator(".glossary").inner_text()  # glossary term found in the text
         assert re.search(r"\d+ Wörter · Lesezeit etwa \d+ Minute", page.locator("#lesezeit").inner_text())
-        doc_shot(env, page, "lektion-vorschau", top="label[for=lesson-0-body]", height=1300)
+        doc_shot(env, page, "lektion-vorschau", top="label[for=lesson-0-body]", height=1500)
 
         # -- lesson 2, added from the module page
         page.goto(edit_url)
@@ -316,9 +316,10 @@ def test_trainer_creates_previews_publishes_and_places_a_module_a_learner_comple
             fill_question(page, qtype, prompt, options, explanation)
             if index == 1:
                 page.select_option("#lesson", "ein-infostand-beim-sommerfest")
-                doc_shot(env, page, "frage", top="h1", height=1250)
             submit(page, "Frage speichern")
             assert "Probleme in dieser Frage" not in page.content()
+            if index == 1:
+                doc_shot(env, page, "frage", height=1400)
 
         # -- the whole draft is clean
         page.goto(edit_url)
@@ -359,7 +360,7 @@ def test_trainer_creates_previews_publishes_and_places_a_module_a_learner_comple
         assert "1 (aktuell)" in row.inner_text()
         assert page.locator(".diff-add", has_text="gut aufnimmt und hält").count() == 1
         assert page.locator(".diff-del", has_text="gut aufnimmt.").count() == 1
-        doc_shot(env, page, "versionen", top="h1", height=900)
+        doc_shot(env, page, "versionen", height=760)
         page.goto(edit_url)
         page.fill("#note", "Kurzbeschreibung ergänzt")
         submit(page, "Neue Version veröffentlichen", re.compile(r"veroeffentlicht=2"))
@@ -369,7 +370,7 @@ def test_trainer_creates_previews_publishes_and_places_a_module_a_learner_comple
         page.wait_for_url(re.compile(r"/authoring/\?"))
         own = page.locator("section[aria-labelledby=eigene]").inner_text()
         assert TITLE in own and "veröffentlicht, Version 2 für Lernende" in own
-        doc_shot(env, page, "modulliste", top="h1", height=900)
+        doc_shot(env, page, "modulliste", height=1000)
 
         # -- place it with Deep Linking
         page.get_by_role("link", name="Zurück zur Auswahl der Lernmodule").click()
