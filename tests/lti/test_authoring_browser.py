@@ -414,7 +414,7 @@ def test_trainer_creates_previews_publishes_and_places_a_module_a_learner_comple
         data = pdf.body()
         assert data.startswith(b"%PDF")
         text = " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
-        assert TITLE in text, text
+        assert TITLE in text and "Version 2" in text, text  # the version it was earned on
     finally:
         context.close()
 
