@@ -534,3 +534,65 @@ def test_learner_half_way_through_version_1_continues_on_version_2(browser, env)
         assert "Sie haben dieses Modul abgeschlossen" in page.locator("main").inner_text()
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------- 3. two trainers, one draft
+
+
+def test_two_trainers_edit_one_lesson_the_second_save_gets_the_conflict_page(browser, env):  # noqa: F811
+    service = env.tool_app.extensions["vamos"].authoring
+    author = _author(env)
+    module_id = service.create(author, "Gemeinsam schreiben")
+    draft = service.draft(author.issuer, module_id)
+    service.save(author, module_id, draft.revision, lambda doc: _fill(doc, [_question("Frage?", "Ja", "Nein")]))
+
+    def body() -> str:
+        return service.draft(author.issuer, module_id).doc["lessons"][0]["body"]
+
+    pages, contexts = [], []
+    try:
+        for _ in range(2):  # Aylin and Ben: two browsers, each with its own launch
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.clock.install(time=CLOCK_START)
+            page.clock.pause_at(CLOCK_START + timedelta(seconds=1))
+            trainer_deep_link(page, env)
+            sid = re.search(r"[?&]ls=([^&#]+)", page.url).group(1)
+            page.goto(f"{env.tool_url}/authoring/{module_id}/lessons/lektion-1?ls={sid}")
+            contexts.append(context)
+            pages.append(page)
+        aylin, ben = pages
+
+        aylin.fill("#lesson-0-body", "Fassung von Aylin: Der Vorstand lädt ein. [Q1]")
+        submit(aylin, "Speichern und Vorschau zeigen")
+        assert body() == "Fassung von Aylin: Der Vorstand lädt ein. [Q1]"
+
+        # Ben still has the page from before Aylin's save: his save is refused, nothing is overwritten.
+        ben.fill("#lesson-0-body", "Fassung von Ben: Die Mitgliederversammlung lädt ein. [Q1]")
+        with ben.expect_navigation() as navigation:
+            ben.get_by_role("button", name="Speichern und Vorschau zeigen").click()
+        assert navigation.value.status == 409
+        assert ben.get_by_role("heading", level=1).inner_text() == "Jemand anderes hat gleichzeitig gespeichert"
+        assert "Ihre Änderungen wurden noch nicht gespeichert" in ben.get_by_role("alert").inner_text()
+        assert ben.locator(".diff-del", has_text="Fassung von Aylin").count() == 1
+        assert ben.locator(".diff-add", has_text="Fassung von Ben").count() == 1
+        ben.get_by_text("Meine Eingaben zum Kopieren").click()
+        assert "Fassung von Ben" in ben.locator("details").inner_text()
+        assert body().startswith("Fassung von Aylin")
+        doc_shot(env, ben, "konflikt", height=900)
+
+        # Ben decides for his version.
+        submit(ben, "Meine Fassung speichern (die andere überschreiben)", re.compile(r"/lessons/lektion-1\?"))
+        assert ben.locator("#lesson-0-body").input_value().startswith("Fassung von Ben")
+        assert body().startswith("Fassung von Ben")
+
+        # Aylin keeps typing; her autosave is refused with a message, her text stays in her browser.
+        aylin.fill("#lesson-0-body", "Fassung von Aylin, ergänzt. [Q1]")
+        aylin.clock.run_for(10_500)
+        aylin.wait_for_function(
+            "() => document.getElementById('autosave-status').textContent.includes('inzwischen gespeichert')")
+        assert aylin.locator("#lesson-0-body").input_value() == "Fassung von Aylin, ergänzt. [Q1]"
+        assert body().startswith("Fassung von Ben")
+    finally:
+        for context in contexts:
+            context.close()
