@@ -94,6 +94,12 @@ def png_bytes() -> bytes:
     return out.getvalue()
 
 
+def image_loaded(page, image) -> None:
+    """The image is shown: scrolled to (lesson images load lazily) and decoded at the uploaded size."""
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth === 480", arg=image.element_handle())
+
+
 def trainer_deep_link(page, env) -> None:
     page.goto(f"{env.platform.issuer}/lti/initiate?deep_link=1&user=trainer&window=1")
     page.wait_for_url(re.compile(r"/deep-linking\?ls="), timeout=LAUNCH_TIMEOUT)
@@ -292,7 +298,7 @@ def test_trainer_creates_previews_publishes_and_places_a_module_a_learner_comple
         submit(page, "Speichern und Vorschau zeigen")
         assert "Probleme in dieser Lektion" not in page.content()
         preview = page.locator("#preview-output")
-        assert preview.locator(f'img[alt="{IMAGE_ALT}"]').evaluate("img => img.complete && img.naturalWidth") == 480
+        image_loaded(page, preview.locator(f'img[alt="{IMAGE_ALT}"]'))  # the draft's file, served to its editor
         assert "Bürgerliches Gesetzbuch" in preview.locator(".sources").inner_text()  # [Q1] cited
         assert "Satzung" in preview.locator(".glossary").inner_text()  # glossary term found in the text
         assert re.search(r"\d+ Wörter · Lesezeit etwa \d+ Minute", page.locator("#lesezeit").inner_text())
@@ -331,7 +337,7 @@ def test_trainer_creates_previews_publishes_and_places_a_module_a_learner_comple
         page.get_by_role("link", name="Vorschau als Lernende").click()
         assert "Nichts wird gespeichert" in page.locator("main").inner_text()
         page.get_by_role("link", name="Warum neue Mitglieder wichtig sind").click()
-        assert page.locator(f'article img[alt="{IMAGE_ALT}"]').evaluate("img => img.naturalWidth") == 480
+        image_loaded(page, page.locator(f'article img[alt="{IMAGE_ALT}"]'))
         page.get_by_role("link", name=re.compile("Nächste Lektion")).click()
         page.get_by_role("link", name="Zum Wissenstest").click()
         page.check("#q-frage-1-a")
@@ -394,9 +400,7 @@ def test_trainer_creates_previews_publishes_and_places_a_module_a_learner_comple
         assert "gut aufnimmt und hält" in page.locator(".summary").inner_text()  # version 2
         page.get_by_role("link", name="Modul beginnen").click()
         assert page.get_by_role("heading", level=1).inner_text() == "Warum neue Mitglieder wichtig sind"
-        image = page.locator(f'article img[alt="{IMAGE_ALT}"]')
-        image.scroll_into_view_if_needed()
-        page.wait_for_function("img => img.complete && img.naturalWidth === 480", arg=image.element_handle())
+        image_loaded(page, page.locator(f'article img[alt="{IMAGE_ALT}"]'))  # the published module's media
         submit(page, "Lektion abgeschlossen")
         assert page.get_by_role("heading", level=1).inner_text() == "Ein Infostand beim Sommerfest"
         submit(page, "Lektion abgeschlossen")
