@@ -330,3 +330,35 @@ def test_build_olx_from_the_lti_database(app, tmp_path, backend):
     built = {p.name for p in (tmp_path / "olx").iterdir() if p.is_dir()}
     assert any(module_id in name for name in built), built
     assert not any(draft_only in name for name in built)  # drafts never leave the editor
+
+
+def test_history_rollback_archive_and_delete_are_audited(app):
+    module_id = copy_of_testmodul(app)
+    _publish(app, module_id, "v1")
+    service(app).save(author(app), module_id, service(app).draft(A, module_id).revision,
+                      lambda doc: doc["lessons"][0].update(body=doc["lessons"][0]["body"] + "\n\nNeu in v2."))
+    _publish(app, module_id, "v2")
+    t = trainer(app)
+    history = t.get(f"/authoring/{module_id}/history")
+    assert history.status_code == 200 and "v1" in history.text and "v2" in history.text
+    diff = t.get(f"/authoring/{module_id}/history/2")
+    assert "Neu in v2." in diff.text and "hinzugefügt:" in diff.text
+    back = t.post(f"/authoring/{module_id}/history/1/rollback", {"revision": revision(t.get(f"/authoring/{module_id}/")),
+                                                                  "note": "zurück zu v1"})
+    assert back.status_code == 303
+    v1, v3 = service(app).version_doc(A, module_id, 1), service(app).version_doc(A, module_id, 3)
+    assert folder.content_hash(v1) == folder.content_hash(v3)
+    assert app.extensions["vamos"].catalog_for(A).get(module_id).version == "3"
+    # A published module is archived, never deleted; a draft that was never published can be deleted.
+    page = t.get(f"/authoring/{module_id}/")
+    refused = t.post(f"/authoring/{module_id}/status", {"revision": revision(page), "action": "delete"})
+    assert refused.status_code == 400 and "Archivieren Sie das Modul" in refused.text
+    assert t.post(f"/authoring/{module_id}/status", {"revision": revision(page), "action": "archive"}).status_code == 303
+    assert app.extensions["vamos"].catalog_for(A).get(module_id) is None  # learners no longer get it
+    draft_only = service(app).create(author(app), "Wegwerfentwurf")
+    page = t.get(f"/authoring/{draft_only}/")
+    assert t.post(f"/authoring/{draft_only}/status", {"revision": revision(page), "action": "delete"}).status_code == 303
+    with app.extensions["vamos"].db.session() as s:
+        actions = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert actions == ["authoring_copy", "authoring_publish", "authoring_publish", "authoring_rollback",
+                       "authoring_archive", "authoring_create", "authoring_delete"]
