@@ -325,7 +325,7 @@ def test_trainer_creates_previews_publishes_and_places_a_module_a_learner_comple
             submit(page, "Frage speichern")
             assert "Probleme in dieser Frage" not in page.content()
             if index == 1:
-                doc_shot(env, page, "frage", height=1400)
+                doc_shot(env, page, "frage", height=1900)
 
         # -- the whole draft is clean
         page.goto(edit_url)
