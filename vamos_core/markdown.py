@@ -180,6 +180,7 @@ def _shift_headings(fragment: str) -> str:
 
 # Source citations like [G2] or [Q20-IKMO] name an entry of module.yaml "sources" (ids are lowercase there).
 CITATION_RE = re.compile(r"\[([GQ][0-9]+(?:-[A-Za-z0-9]+)*)\](?!\()")
+_LOWER_CITATION_RE = re.compile(r"\[([gq][0-9]+(?:-[a-z0-9]+)*)\](?!\()")
 
 
 def check_body(text: str, module_dir: Path, source_ids: set[str] | None = None) -> list[BodyProblem]:
@@ -190,6 +191,9 @@ def check_body(text: str, module_dir: Path, source_ids: set[str] | None = None) 
             for match in CITATION_RE.finditer(line):
                 if match.group(1).lower() not in source_ids:
                     problems.append(BodyProblem(number, "citation", f"[{match.group(1)}] is not in module.yaml sources"))
+            for match in _LOWER_CITATION_RE.finditer(line):
+                if match.group(1) in source_ids:  # would silently stay plain text: citations are written [Q1]
+                    problems.append(BodyProblem(number, "citation", f"write the citation in capitals: [{match.group(1).upper()}]"))
     problems += _check_raw_html_and_schemes(text)
     problems += _check_callout_fences(text)
     for kind, url, alt, line in _images_and_links(text):

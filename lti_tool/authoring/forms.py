@@ -208,3 +208,15 @@ def remove_media_change(path: str) -> Change:
                 lesson["meta"].pop("downloads", None)
 
     return change
+
+
+def field_name(name: str) -> str:
+    """A form field's name in the words of the editor ("option-1-text" → "Antwort 2: Text"), for the conflict
+    page's list of the trainer's own input."""
+    from vamos_core.authoring.messages import field_label
+
+    parts = name.split("-", 2)
+    if len(parts) == 3 and parts[1].isdigit():
+        nouns = {"option": "Antwort", "objective": "Lernziel", "source": "Quelle", "term": "Begriff"}
+        return f"{nouns.get(parts[0], parts[0])} {int(parts[1]) + 1}: {field_label(parts[2])}"
+    return {"body": "Text der Lektion", "minutes": "Minuten", "action": "Aktion"}.get(name) or field_label(name)

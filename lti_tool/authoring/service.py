@@ -105,7 +105,11 @@ class AuthoringService:
     def draft_changes(self, issuer: str, module_id: str) -> list[diff.FileDiff]:
         current = self.draft(issuer, module_id)
         old = self.version_doc(issuer, module_id, current.published_version) if current.published_version else None
-        return diff.diff_documents(old, current.doc)
+        draft = current.doc
+        if old is not None:  # the version label is set at publishing, it is not a change of the draft
+            draft = copy.deepcopy(draft)
+            draft["module"]["version"] = old["module"].get("version")
+        return diff.diff_documents(old, draft)
 
     # ------------------------------------------------------------ creating
 

@@ -200,7 +200,7 @@ def _conflict(module_id: str, exc: Conflict, change):
     fields = [(k, v) for k in request.form.keys() if k not in ("revision", "csrf", "ls", "autosave")
               for v in request.form.getlist(k)]
     return render_template(
-        "authoring/conflict.html", current=exc.current, changes=diff_documents(exc.current.doc, mine),
+        "authoring/conflict.html", field_name=forms.field_name, current=exc.current, changes=diff_documents(exc.current.doc, mine),
         fields=fields, action=request.path, module_id=module_id,
     ), 409
 
@@ -208,20 +208,20 @@ def _conflict(module_id: str, exc: Conflict, change):
 @bp.route("/<module_id>/module", methods=["POST"])
 @writers
 def save_module(module_id: str):
-    anchor = "#lernziele" if request.form.get("action") == "add_objective" else ""
+    anchor = "#module-objectives" if request.form.get("action") == "add_objective" else ""
     return _save(module_id, forms.module_change(request.form), _edit_url(module_id) + anchor)
 
 
 @bp.route("/<module_id>/sources", methods=["POST"])
 @writers
 def save_sources(module_id: str):
-    return _save(module_id, forms.sources_change(request.form), _edit_url(module_id) + "#quellen")
+    return _save(module_id, forms.sources_change(request.form), _edit_url(module_id) + "#module-sources")
 
 
 @bp.route("/<module_id>/glossary", methods=["POST"])
 @writers
 def save_glossary(module_id: str):
-    return _save(module_id, forms.glossary_change(request.form), _edit_url(module_id) + "#glossar")
+    return _save(module_id, forms.glossary_change(request.form), _edit_url(module_id) + "#glossary-terms")
 
 
 @bp.route("/<module_id>/items", methods=["POST"])

@@ -171,3 +171,11 @@ def _png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 3), (10, 90, 170)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_a_lowercase_citation_is_a_problem_not_silent_text():
+    doc = document.new_document("test-1a2b", "Test")
+    document.add_source(doc, "Bürgerliches Gesetzbuch")
+    doc["lessons"][0]["body"] = "Der Vorstand vertritt den Verein [q1]."
+    messages = [p.message for p in check.check_document(doc, lambda sha: b"").problems]
+    assert "Quellen bitte in Großbuchstaben zitieren: [Q1]" in messages

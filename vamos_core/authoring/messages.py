@@ -50,6 +50,7 @@ _RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in [
     (r"^unknown lesson '(.*)'$", r"die Lektion „\1“ gibt es in diesem Modul nicht"),
     (r"^unknown objective '(.*)' \(not in module.yaml\)$", r"das Lernziel „\1“ gibt es im Modul nicht"),
     (r"^must be a list of non-empty texts$", "jede Schreibweise braucht Text"),
+    (r"^write the citation in capitals: \[(.*)\]$", r"Quellen bitte in Großbuchstaben zitieren: [\1]"),
     (r"^\[(.*)\] is not in module.yaml sources$", r"die Quelle [\1] steht nicht in der Quellenliste des Moduls"),
     (r"^image '(.*)' has no alternative text$", r"das Bild „\1“ hat keinen Alternativtext"),
     (r"^use https:// instead of http:// \((.*)\)$", r"bitte https:// statt http:// verwenden (\1)"),
