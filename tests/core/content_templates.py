@@ -1,19 +1,27 @@
-"""Builds the spreadsheet templates of the content modules, so the shipped XLSX files have one reviewable source.
+"""Builds the learners' templates (Vorlagen) of the content modules from one reviewable source each.
 
-Run ``.venv/bin/python -m tests.core.content_templates`` after changing a figure here; the test in
-``test_new_modules.py`` fails while the shipped file and this builder disagree.
-The HTML templates are plain files in the module's ``media/`` folder and are edited directly.
+- Printable HTML: ``course_content/<module>/templates/<name>.yaml`` (title, intro, sections with tables, checklists
+  and lines to fill in) becomes ``media/<name>.html``. Every file is self-contained (its own style sheet, no script,
+  no remote resource) because learners download, fill in and print it on its own; the style sheet lives once, here.
+- The Minijob-Rechner spreadsheet (``verein-als-arbeitgeber/media/minijob-rechner.xlsx``) with live formulas.
+
+Run ``.venv/bin/python -m tests.core.content_templates`` after changing a spec or a figure; the tests in
+``test_new_modules.py`` fail while a shipped file and its source disagree.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
+
+import yaml
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 ROOT = Path(__file__).resolve().parents[2]
-MINIJOB_RECHNER = ROOT / "course_content" / "verein-als-arbeitgeber" / "media" / "minijob-rechner.xlsx"
+CONTENT = ROOT / "course_content"
+MINIJOB_RECHNER = CONTENT / "verein-als-arbeitgeber" / "media" / "minijob-rechner.xlsx"
 
 EURO = '#,##0.00 "€"'
 PERCENT = "0.00 %"
@@ -32,6 +40,102 @@ ABGABEN_2026 = [
     ("Umlage U2 (Mutterschaft)", 0.0022),
     ("Insolvenzgeldumlage", 0.0015),
 ]
+
+# ---------------------------------------------------------------- printable HTML
+
+CSS = """
+  body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11pt; line-height: 1.45; color: #1a1a1a;
+         max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; }
+  header { border-bottom: 3px solid #1f5f8b; margin-bottom: 1rem; }
+  .kopf { font-size: 9pt; color: #444; margin: 0; }
+  h1 { font-size: 17pt; color: #1f5f8b; margin: .3rem 0 .6rem; }
+  h2 { font-size: 13pt; color: #1f5f8b; margin: 1.4rem 0 .4rem; break-after: avoid; }
+  p.hinweis { background: #f2f6f9; border-left: 4px solid #1f5f8b; padding: .5rem .8rem; }
+  table { width: 100%; border-collapse: collapse; margin: .4rem 0 1rem; }
+  th, td { border: 1px solid #777; padding: .35rem .5rem; text-align: left; vertical-align: top; }
+  th { background: #e4edf3; }
+  td.leer { height: 1.8rem; }
+  ul.check { list-style: none; padding-left: 0; }
+  ul.check li { margin: .35rem 0; padding-left: 1.8rem; text-indent: -1.8rem; }
+  ul.check li::before { content: "\\2610"; display: inline-block; width: 1.8rem; text-indent: 0; font-size: 13pt; }
+  .linie { border-bottom: 1px solid #777; height: 1.6rem; margin: .2rem 0 .6rem; }
+  footer { margin-top: 2rem; border-top: 1px solid #999; font-size: 8.5pt; color: #444; }
+  th, td { overflow-wrap: anywhere; hyphens: auto; }
+  @media (max-width: 40rem) {
+    body { font-size: 10pt; padding: 0 .5rem; } th, td { padding: .25rem .3rem; } h1 { font-size: 15pt; }
+  }
+  @media print { body { margin: 0; max-width: none; } a { color: inherit; text-decoration: none; } }
+  @page { size: A4; margin: 1.6cm; }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def render_html_template(spec: dict, module_title: str) -> str:
+    """One printable, self-contained HTML page from a template spec (see the module docstring)."""
+    out = ["<!DOCTYPE html>", '<html lang="de">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{_e(spec['title'])} – VAMOs</title>", f"<style>{CSS}</style>", "</head>", "<body>", "<header>",
+           f'<p class="kopf">VAMOs – Verbandsakademie für Migrant*innenorganisationen · Modul „{_e(module_title)}“'
+           " · Vorlage zum Ausdrucken oder Ausfüllen am Computer</p>",
+           f"<h1>{_e(spec['title'])}</h1>", "</header>", "<main>"]
+    if spec.get("intro"):
+        out.append(f'<p class="hinweis">{_e(spec["intro"])}</p>')
+    for section in spec["sections"]:
+        out.append(f"<h2>{_e(section['h'])}</h2>")
+        if section.get("p"):
+            out.append(f"<p>{_e(section['p'])}</p>")
+        if section.get("check"):
+            out.append('<ul class="check">' + "".join(f"<li>{_e(item)}</li>" for item in section["check"]) + "</ul>")
+        if section.get("table"):
+            out += _table(section["table"])
+        for label in section.get("lines", []):
+            out.append(f'<p>{_e(label)}</p><div class="linie" aria-hidden="true"></div>')
+    out.append("</main>")
+    out.append(f"<footer><p>{_e(spec['footer'])}</p><p>Allgemeine Information, keine Rechts- oder Steuerberatung. "
+               f"Stand der Vorlage: {_e(spec['stand'])}.</p></footer>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _table(table: dict) -> list[str]:
+    cols = table["cols"]
+    out = ["<table>", "<thead><tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in cols) + "</tr></thead><tbody>"]
+    for row in table.get("rows", []):
+        cells = []
+        for index, value in enumerate(row):
+            if index == 0 and table.get("rowheads"):
+                cells.append(f'<th scope="row">{_e(value)}</th>')
+            else:
+                cells.append('<td class="leer"></td>' if value == "" else f"<td>{_e(value)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out += ["<tr>" + '<td class="leer"></td>' * len(cols) + "</tr>"] * table.get("empty", 0)
+    out.append("</tbody></table>")
+    return out
+
+
+def html_templates(module_dir: Path) -> dict[Path, str]:
+    """Target file → rendered HTML for every template spec of one module."""
+    title = yaml.safe_load((module_dir / "module.yaml").read_text(encoding="utf-8"))["title"]
+    return {
+        module_dir / "media" / f"{spec_path.stem}.html": render_html_template(
+            yaml.safe_load(spec_path.read_text(encoding="utf-8")), title)
+        for spec_path in sorted((module_dir / "templates").glob("*.yaml"))
+    }
+
+
+def build_html_templates(content: Path = CONTENT) -> list[Path]:
+    written = []
+    for module_dir in sorted(p for p in content.iterdir() if (p / "templates").is_dir()):
+        for path, text in html_templates(module_dir).items():
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
+
+
+# ---------------------------------------------------------------- spreadsheets
 
 
 def build_minijob_rechner(path: Path = MINIJOB_RECHNER) -> Path:
@@ -122,4 +226,5 @@ def build_minijob_rechner(path: Path = MINIJOB_RECHNER) -> Path:
 
 
 if __name__ == "__main__":
-    print(build_minijob_rechner())
+    for written in [*build_html_templates(), build_minijob_rechner()]:
+        print(written)

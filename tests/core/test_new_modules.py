@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.core.content_templates import MINIJOB_RECHNER, build_minijob_rechner
+from tests.core.content_templates import MINIJOB_RECHNER, build_minijob_rechner, html_templates
 from vamos_core.content import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +123,18 @@ def test_arbeitgeber_figures_2026(catalog):
     assert "bei verschiedenen Arbeitgebern**, werden die Verdienste **zusammengerechnet** (§ 8 Abs. 2 SGB IV)" in text
     assert "603,01 € und 2.000 €" in text
     assert "8.450 €" in text and "676 €" in text
+
+
+@pytest.mark.parametrize("module_id", NEW_MODULES)
+def test_html_templates_are_built_from_their_specs(catalog, module_id):
+    """Each printable template equals what its spec in templates/ renders to, and every spec is offered to learners."""
+    module_dir = ROOT / "course_content" / module_id
+    built = html_templates(module_dir)
+    assert built, "no template specs"
+    for path, text in built.items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} differs from its spec: run the builder"
+    offered = {module_dir / d.file for lesson in catalog.get(module_id).lessons for d in lesson.downloads}
+    assert set(built) <= offered, f"specs without a lesson offering them: {set(built) - offered}"
 
 
 def test_minijob_rechner_is_built_from_its_source(tmp_path):
