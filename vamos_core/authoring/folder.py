@@ -16,6 +16,7 @@ import yaml
 from ..yaml_lines import LineDict, LineList, load_yaml
 
 LESSONS_DIR = "lessons"
+MEDIA_DIR = "media"
 QUIZ_FILE = "quiz.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 MODULE_FILE = "module.yaml"
@@ -152,7 +153,10 @@ def document_from_files(files: Mapping[str, bytes], media_meta: Callable[[str, b
         module["quiz"]["file"] = QUIZ_FILE
     glossary = _yaml_file(files, GLOSSARY_FILE) if GLOSSARY_FILE in files else {"terms": []}
     content = {MODULE_FILE, GLOSSARY_FILE, quiz_name} | {f"{LESSONS_DIR}/{i}.md" for i in order}
-    media = {path: media_meta(path, data) for path, data in sorted(files.items()) if path not in content}
+    # The format's files are module.yaml, lessons/, the quiz, glossary.yaml and media/; anything else beside them
+    # (e.g. the sources templates are built from) is not part of the module and does not travel with it.
+    media = {path: media_meta(path, data) for path, data in sorted(files.items())
+             if path not in content and path.startswith(MEDIA_DIR + "/")}
     return {"module": module, "lessons": lessons, "quiz": quiz, "glossary": glossary, "files": media}
 
 
