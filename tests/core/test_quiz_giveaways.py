@@ -144,3 +144,12 @@ def test_no_fact_is_asked_in_three_modules(catalog):
     asking = [m for m in module_ids(catalog)
               if any("633" in q.prompt or any("633" in o.text for o in q.options) for q in catalog.get(m).quiz.questions)]
     assert len(asking) <= 1, asking
+
+
+def test_certificate_hours_match_the_learning_time(catalog):
+    """The reviewer found 2.0 h on the certificate for 111 minutes; hours are minutes ÷ 60, to 0.05 h."""
+    for module_id in module_ids(catalog):
+        module = catalog.get(module_id)
+        if module.certificate is not None:
+            assert abs(module.certificate.hours - module.estimated_minutes / 60) <= 0.05, (
+                module_id, module.certificate.hours, module.estimated_minutes)
