@@ -140,7 +140,17 @@ def test_correct_answer_lands_in_every_position_across_learners(catalog):
 
 
 def test_no_fact_is_asked_in_three_modules(catalog):
-    """The 633 € Minijob limit (2027) was asked in PM, FE and FI; one module asks it now."""
-    asking = [m for m in module_ids(catalog)
-              if any("633" in q.prompt or any("633" in o.text for o in q.options) for q in catalog.get(m).quiz.questions)]
-    assert len(asking) <= 1, asking
+    """The 633 € Minijob limit (2027) was asked in PM, FE and FI. An amount, period or paragraph that a question
+    asks for (prompt or correct option) may be asked in at most two modules."""
+    import re
+    from collections import defaultdict
+
+    fact = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})*(?:,\d+)? ?(?:€|%|Jahre|Personen)|§ ?\d+\w* \w+|Art\. \d+ \w+")
+    asked = defaultdict(set)
+    for module_id in module_ids(catalog):
+        for q in catalog.get(module_id).quiz.questions:
+            for found in fact.findall(q.prompt + " " + " ".join(o.text for o in q.options if o.correct)):
+                asked[found].add(module_id)
+    assert "633 €" in asked  # the measure sees the fact the reviewer named
+    repeated = {f: sorted(m) for f, m in asked.items() if len(m) > 2}
+    assert not repeated, repeated
