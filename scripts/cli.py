@@ -60,6 +60,16 @@ def _zip_relative(problem, tmp: Path):
     return Problem(problem.file.replace(str(tmp) + "/", ""), problem.line, problem.field, problem.message)
 
 
+def cmd_build_downloads(args: argparse.Namespace) -> int:
+    from vamos_core.downloads import build_all, build_module
+
+    root = Path(args.path)
+    built = build_module(root) if (root / "module.yaml").is_file() else build_all(root)
+    for item in built:
+        print(f"{item.source} -> {item.target}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vamos", description="VAMOs LMS suite: content, LTI tool, Open edX export.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -68,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", help="content root(s), module folder(s) or module ZIP(s); default: course_content")
     validate.add_argument("--stdout", action="store_true", help="print problems to stdout instead of stderr")
     validate.set_defaults(func=cmd_validate)
+
+    downloads = sub.add_parser("build-downloads", help="build the XLSX/DOCX templates from media/src (needs openpyxl, python-docx)")
+    downloads.add_argument("path", nargs="?", default="course_content", help="content root or module folder")
+    downloads.set_defaults(func=cmd_build_downloads)
 
     for adapter in ("lti_tool.cli", "vamos_cli.olx_commands", "vamos_cli.report_commands"):
         try:

@@ -14,11 +14,9 @@ module state derived by ``completion.module_state`` (through ``lti_tool.progress
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
-import random
 import secrets
 from dataclasses import dataclass
 
@@ -27,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from vamos_core.grading import InvalidAnswer, attempts_left, grade_question, grade_quiz, meets
 from vamos_core.model import Module, Question, QuizDisplay
+from vamos_core.option_order import option_order
 from vamos_core.rendering import render_lesson
 
 from .. import progress
@@ -296,11 +295,7 @@ def _set_draft(module_id: str, draft: dict | None) -> None:
 
 def shuffled_options(question: Question, learner: Learner, token: str, shuffle: bool):
     """The options in the order shown: as authored, or shuffled deterministically per learner and attempt."""
-    options = list(question.options)
-    if shuffle:
-        seed = hashlib.sha256("\x00".join((learner.issuer, learner.sub, token, question.id)).encode()).digest()
-        random.Random(seed).shuffle(options)
-    return options
+    return option_order(question, f"{learner.issuer}\x00{learner.sub}", token, shuffle)
 
 
 def _left(v: Visit, used: int) -> int | None:

@@ -154,9 +154,9 @@ def document_from_files(files: Mapping[str, bytes], media_meta: Callable[[str, b
     glossary = _yaml_file(files, GLOSSARY_FILE) if GLOSSARY_FILE in files else {"terms": []}
     content = {MODULE_FILE, GLOSSARY_FILE, quiz_name} | {f"{LESSONS_DIR}/{i}.md" for i in order}
     # The format's files are module.yaml, lessons/, the quiz, glossary.yaml and media/; anything else beside them
-    # (e.g. the sources templates are built from) is not part of the module and does not travel with it.
+    # (the sources downloads and templates are built from: media/src/, templates/) is not part of the module and does not travel with it.
     media = {path: media_meta(path, data) for path, data in sorted(files.items())
-             if path not in content and path.startswith(MEDIA_DIR + "/")}
+             if path not in content and path.startswith(MEDIA_DIR + "/") and not path.startswith(MEDIA_DIR + "/src/")}
     return {"module": module, "lessons": lessons, "quiz": quiz, "glossary": glossary, "files": media}
 
 
