@@ -10,6 +10,8 @@ from typing import Callable, Mapping
 from vamos_core.authoring import document
 from vamos_core.authoring.folder import normalise_text
 
+from .service import Refused
+
 Change = Callable[[dict], None]
 OPTIONAL_MODULE_TEXTS = ("advice", "legal_status")
 
@@ -220,3 +222,31 @@ def field_name(name: str) -> str:
         nouns = {"option": "Antwort", "objective": "Lernziel", "source": "Quelle", "term": "Begriff"}
         return f"{nouns.get(parts[0], parts[0])} {int(parts[1]) + 1}: {field_label(parts[2])}"
     return {"body": "Text der Lektion", "minutes": "Minuten", "action": "Aktion"}.get(name) or field_label(name)
+
+
+def items_change(form, target: dict, new_lesson_title: str) -> Change:
+    """Add, move or delete a lesson or question (the module page's list buttons). ``target`` receives the id of
+    an added item, so the view can open its editor."""
+    action, item = form.get("action", ""), form.get("item", "")
+
+    def change(doc: dict) -> None:
+        if action == "add_lesson":
+            target["lesson"] = document.add_lesson(doc, form.get("title", "").strip() or new_lesson_title)["meta"]["id"]
+            return
+        if action == "add_question":
+            target["question"] = document.add_question(doc, "multiple" if form.get("type") == "multiple" else "single")["id"]
+            return
+        kind, _, verb = action.partition("_")
+        lists = {"lesson": (doc["lessons"], lambda x: x["meta"].get("id")), "question": (document.questions(doc), lambda x: x.get("id"))}
+        if kind not in lists or verb not in ("up", "down", "delete"):
+            raise Refused("Unbekannte Aktion.")
+        items, key = lists[kind]
+        index = next((i for i, x in enumerate(items) if key(x) == item), None)
+        if index is None:
+            raise Refused("Diese Lektion gibt es nicht mehr." if kind == "lesson" else "Diese Frage gibt es nicht mehr.")
+        if verb == "delete":
+            items.pop(index)
+        else:
+            document.move(items, index, -1 if verb == "up" else 1)
+
+    return change

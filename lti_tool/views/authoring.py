@@ -160,8 +160,13 @@ def _editor(module_id: str, result=None, status: int = 200, error: str | None = 
 
 
 def _by_anchor(result) -> dict[str, list]:
+    return _by_anchor_list(result.problems)
+
+
+def _by_anchor_list(problems) -> dict[str, list]:
+    """Problems grouped by the form element they belong to (shown next to it)."""
     out: dict[str, list] = {}
-    for problem in result.problems:
+    for problem in problems:
         out.setdefault(problem.anchor, []).append(problem)
     return out
 
@@ -228,35 +233,10 @@ def save_glossary(module_id: str):
 @writers
 def items(module_id: str):
     """Add, move and delete lessons and questions (list operations of the module page)."""
-    action, item = request.form.get("action", ""), request.form.get("item", "")
+    action = request.form.get("action", "")
     target: dict = {}
-
-    def change(doc: dict) -> None:
-        lessons, questions = doc["lessons"], document.questions(doc)
-        if action == "add_lesson":
-            target["lesson"] = document.add_lesson(doc, request.form.get("title", "").strip() or _("Neue Lektion"))["meta"]["id"]
-        elif action == "add_question":
-            target["question"] = document.add_question(doc, "multiple" if request.form.get("type") == "multiple" else "single")["id"]
-        elif action in ("lesson_up", "lesson_down", "lesson_delete"):
-            index = next((i for i, l in enumerate(lessons) if l["meta"].get("id") == item), None)
-            if index is None:
-                raise Refused(_("Diese Lektion gibt es nicht mehr."))
-            if action == "lesson_delete":
-                lessons.pop(index)
-            else:
-                document.move(lessons, index, -1 if action == "lesson_up" else 1)
-        elif action in ("question_up", "question_down", "question_delete"):
-            index = next((i for i, q in enumerate(questions) if q.get("id") == item), None)
-            if index is None:
-                raise Refused(_("Diese Frage gibt es nicht mehr."))
-            if action == "question_delete":
-                questions.pop(index)
-            else:
-                document.move(questions, index, -1 if action == "question_up" else 1)
-        else:
-            raise Refused(_("Unbekannte Aktion."))
-
-    response = _save(module_id, change, _edit_url(module_id) + ("#lektionen" if "lesson" in action else "#fragen"))
+    change = forms.items_change(request.form, target, _("Neue Lektion"))
+    response = _save(module_id, change, _edit_url(module_id) + ("#module-lessons" if "lesson" in action else "#question-questions"))
     if target.get("lesson") and getattr(response, "status_code", 0) == 303:
         return redirect(session_url("authoring.lesson", module_id=module_id, lesson_id=target["lesson"]), 303)
     if target.get("question") and getattr(response, "status_code", 0) == 303:
@@ -284,7 +264,7 @@ def lesson(module_id: str, lesson_id: str, status: int = 200):
     words, minutes = reading_figures(entry["body"])
     return render_template(
         "authoring/lesson.html", draft=draft, doc=draft.doc, lesson=entry, index=index, result=result,
-        problems=result.for_section("lesson", index), rendered=preview_lesson(draft.doc, entry["body"], _media_url(module_id)),
+        problems=result.for_section("lesson", index), found=_by_anchor_list(result.for_section("lesson", index)), rendered=preview_lesson(draft.doc, entry["body"], _media_url(module_id)),
         words=words, reading_minutes=minutes, can_write=session["role"] == TRAINER,
         downloads=[(p, m) for p, m in sorted(draft.doc.get("files", {}).items()) if not m.get("type", "").startswith("image/")],
         images=[(p, m) for p, m in sorted(draft.doc.get("files", {}).items()) if m.get("type", "").startswith("image/")],
@@ -360,7 +340,8 @@ def question(module_id: str, question_id: str):
     index = document.questions(draft.doc).index(entry)
     result = service().check(draft.doc)
     return render_template("authoring/question.html", draft=draft, doc=draft.doc, question=entry, index=index,
-                           problems=result.for_section("question", index), can_write=session["role"] == TRAINER)
+                           problems=result.for_section("question", index),
+                           found=_by_anchor_list(result.for_section("question", index)), can_write=session["role"] == TRAINER)
 
 
 @bp.route("/<module_id>/questions/<question_id>", methods=["POST"])
