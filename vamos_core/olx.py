@@ -125,8 +125,8 @@ def _text(node, tag: str) -> str | None:
     return (found[0].text or "") if found else None
 
 
-def write_block_element(node, tag: str, values: dict, subelement=ET.SubElement) -> None:
-    """Fill ``node`` (xml.etree or lxml; ``subelement`` from the same library) with a block's field values."""
+def write_block_element(node, tag: str, values: dict) -> None:
+    """Fill ``node`` (an xml.etree or lxml element: Studio exports with lxml) with a block's field values."""
     node.tag = tag
     for name, kind in SCALARS[tag].items():
         value = values.get(name)
@@ -134,7 +134,8 @@ def write_block_element(node, tag: str, values: dict, subelement=ET.SubElement) 
             node.set(name, _attr(value))
 
     def child(parent, name: str, text: str | None = None, **attrs):
-        element = subelement(parent, name)
+        element = parent.makeelement(name, {})
+        parent.append(element)
         for key, value in attrs.items():
             if value not in (None, ""):
                 element.set(key, _attr(value))
