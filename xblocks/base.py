@@ -115,7 +115,10 @@ class VamosBlockBase(XBlock):
 
     def replace_urls(self, html: str) -> str:
         """``/static/…`` → the course's asset URLs where the platform offers it (mobile data has no page wrapper)."""
-        service = self.runtime.service(self, "replace_urls") if self._wants("replace_urls") else None
+        try:
+            service = self.runtime.service(self, "replace_urls")
+        except Exception:  # pylint: disable=broad-except - NoSuchServiceError outside the LMS
+            service = None
         if service is None:
             return html
         try:
@@ -123,9 +126,6 @@ class VamosBlockBase(XBlock):
         except Exception:  # pylint: disable=broad-except
             log.warning("replace_urls failed for %s", self.scope_ids.usage_id)
             return html
-
-    def _wants(self, service: str) -> bool:
-        return service in getattr(type(self), "_services_requested", {})
 
     # --- Studio ---------------------------------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from .workbench import lesson_scenarios
 @XBlock.needs("i18n")
 @XBlock.wants("user")
 @XBlock.wants("replace_urls")
-@XBlock.supports("multi_device")
 class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
     """A lesson: text, cases, checklists and tasks, marked as done by the learner."""
 
@@ -108,6 +107,7 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
 
     # --- views ----------------------------------------------------------------------------------------------
 
+    @XBlock.supports("multi_device")  # a view decorator: the mobile apps check student_view itself
     def student_view(self, context=None):  # pylint: disable=unused-argument
         context = self.page_context()
         html = self.render_template("templates/lesson.html", context)

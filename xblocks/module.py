@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 @XBlock.wants("user")
 @XBlock.wants("settings")
 @XBlock.wants("mako")
-@XBlock.supports("multi_device")
 class ModuleBlock(StudioContainerXBlockMixin, VamosBlockBase):
     """Overview, lessons and quiz (children), progress and certificate of one VAMOs module."""
 
@@ -227,6 +226,7 @@ class ModuleBlock(StudioContainerXBlockMixin, VamosBlockBase):
         frag.initialize_js("VamosModuleBlock", {"strings": t, "public": public})
         return frag
 
+    @XBlock.supports("multi_device")  # a view decorator: the mobile apps check student_view itself
     def student_view(self, context=None):
         return self.page(context, "student_view")
 
