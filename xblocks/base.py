@@ -207,7 +207,7 @@ class VamosBlockBase(XBlock):
             return number
         if isinstance(field, List):
             if not isinstance(raw, list):
-                raise ValueError(self._("The request must be a JSON object."))
+                raise ValueError(self._("Enter a list of questions."))
             return raw
         if not isinstance(raw, str):
             raise ValueError(self._("Enter text."))
