@@ -141,7 +141,8 @@ class VamosBlockBase(XBlock):
                 "rows": spec.rows,
                 "label": self._(field.display_name),
                 "help": self._(field.help) if field.help else "",
-                "value": "" if value is None else value,
+                # numbers as plain strings: Django would localise 70.0 as "70,0", which <input type=number> drops
+                "value": "" if value is None else (_plain_number(value) if spec.kind == "number" else value),
                 "choices": spec.choices(self) if spec.choices else [],
             })
         return fields
@@ -237,3 +238,8 @@ class VamosBlockBase(XBlock):
     def translate_problem(self, message: str) -> str:
         """The core's check messages are English; show them in the interface language where translated."""
         return "; ".join(self._(part) for part in message.split("; "))
+
+
+def _plain_number(value) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)

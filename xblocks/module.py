@@ -223,7 +223,9 @@ class ModuleBlock(StudioContainerXBlockMixin, VamosBlockBase):
         frag.add_content(html)
         frag.add_css_url(self.runtime.local_resource_url(self, "public/css/vamos.css"))
         frag.add_javascript_url(self.runtime.local_resource_url(self, "public/js/vamos.js"))
-        frag.initialize_js("VamosModuleBlock", {"strings": t, "public": public})
+        # No JSON init arguments: the SDK workbench would read the children's arguments too (it searches all
+        # descendants); the strings the script needs are data attributes of the block's own element.
+        frag.initialize_js("VamosModuleBlock")
         return frag
 
     @XBlock.supports("multi_device")  # a view decorator: the mobile apps check student_view itself

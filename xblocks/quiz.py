@@ -396,7 +396,7 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
         lessons = [("", "—")] + [(item.get("id", ""), item.get("title", "")) for item in self.lessons]
         blank = {"is_template": True, "id": "", "type": "single", "points": 1, "prompt": "", "explanation": "",
                  "options": [{"id": "", "text": "", "correct": False, "feedback": ""}]}
-        items = [{**q, "points": _num(float(q.get("points", 1)))} for q in self.questions if isinstance(q, dict)]
+        items = [{**q, "points": str(_num(float(q.get("points", 1))))} for q in self.questions if isinstance(q, dict)]
         return self.render_template("templates/quiz_editor.html", {
             "items": items + [blank], "lessons": lessons, "t": self.editor_strings()})
 
@@ -409,8 +409,10 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
             "all_or_nothing": self._("All or nothing"), "options": self._("Options"), "option": self._("Option"),
             "text": self._("Text"), "correct": self._("Correct"), "feedback": self._("Feedback"),
             "explanation": self._("Explanation"), "add_question": self._("Add question"),
-            "add_option": self._("Add option"), "remove": self._("Remove"), "up": self._("Move up"),
-            "down": self._("Move down"),
+            "add_option": self._("Add option"),
+            "q_up": self._("Move question up"), "q_down": self._("Move question down"),
+            "q_remove": self._("Remove question"), "o_up": self._("Move option up"),
+            "o_down": self._("Move option down"), "o_remove": self._("Remove option"),
         }
 
     def validate_studio_values(self, values):

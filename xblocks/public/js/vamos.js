@@ -114,14 +114,16 @@
     showPage(0);
   };
 
-  window.VamosModuleBlock = function (runtime, element, args) {
+  window.VamosModuleBlock = function (runtime, element) {
     var $root = $(element);
-    var strings = (args && args.strings) || {};
+    var $module = $root.find(".vamos-module").first();
+    var args = {public: $module.data("public") === true};
+    var strings = {part_of: $module.data("part-of")};
     var $parts = $root.find(".vamos-part");
     var current = 0;
 
     function refresh() {
-      if (args && args.public) { return; }
+      if (args.public) { return; }
       postJSON(runtime, element, "progress", {}).done(function (response) {
         $root.find(".vamos-progress-area").first().html(response.html);
       });
@@ -270,7 +272,7 @@
         values[this.name] = kind === "checkbox" ? this.checked : $(this).val();
       });
       if ($questions) { values.questions = questionValues($questions); }
-      $form.find(".vamos-field-error").text("");
+      $form.find(".vamos-field-error, .vamos-status").text("");
       $form.find(".vamos-invalid").removeClass("vamos-invalid");
       $form.find("[aria-invalid]").removeAttr("aria-invalid");
       runtime.notify("save", {state: "start"});
@@ -280,13 +282,16 @@
       }).fail(function (xhr) {
         var error = xhr.responseJSON && xhr.responseJSON.error;
         var fields = (error && error.fields) || {};
+        var unplaced = [];
         $.each(fields, function (name, message) {
           if ($questions && showQuestionError($questions, name, message)) { return; }
           var $field = $form.find(".vamos-field[data-field='" + name + "']");
+          if (!$field.length) { unplaced.push(name + ": " + message); return; }
           $field.addClass("vamos-invalid").find(".vamos-field-error").text(message);
           $field.find("input, textarea, select").attr("aria-invalid", "true");
         });
-        var message = errorText(xhr, strings.error);
+        // A problem without a field of its own is still shown, never swallowed.
+        var message = [errorText(xhr, strings.error)].concat(unplaced).join(" ");
         $form.find(".vamos-status").text(message);
         runtime.notify("error", {title: strings.error, message: message});
       });
