@@ -58,8 +58,7 @@ def test_openedx_extra_installs_the_blocks_without_the_lti_stack(fresh_venv, tmp
     out = run(vamos, "build-olx", "--content", REPO / "course_content", "--module", "projektmanagement", "-o",
               tmp_path).stdout
     assert "ok projektmanagement" in out and (tmp_path / "projektmanagement.tar.gz").is_file()
-    commands = [line.split()[0] for line in run(vamos, "--help").stdout.splitlines() if line.startswith("    ")]
-    assert "build-olx" in commands and "lti" not in commands and "serve" not in commands
+    assert subprocess.run([str(python), "-c", "import flask"], capture_output=True).returncode != 0
 
 
 def test_tutor_plugin_renders_its_patches(fresh_venv, tmp_path):
