@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -31,7 +30,7 @@ from . import schema as s
 from .loader import (
     COMPLETION_SPEC, LESSON_SPEC, QUESTION_SPEC, QUIZ_SETTINGS_SPEC, _ModuleLoader,
 )
-from .markdown import check_body, count_words
+from .markdown import _images_and_links, check_body, count_words
 from .model import (
     AttemptScoring, CertificateSettings, CompletionRule, Download, GlossaryTerm, Lesson, Module, MultipleScoring,
     Objective, Option, Question, QuestionType, Quiz, QuizDisplay, QuizSettings, Source,
@@ -84,7 +83,9 @@ def module_fields(module: Module) -> dict[str, Any]:
 def lesson_media(module: Module, lesson: Lesson) -> list[str]:
     """Files of the module folder the lesson uses (downloads, images, linked files): they travel in the course."""
     paths = {d.file for d in lesson.downloads}
-    paths |= set(re.findall(r"\]\((media/[^)\s\"#?]+)", lesson.body_markdown))
+    # the core's own parse of images and links (what check_body validates), not a second regex
+    paths |= {url.split("#", 1)[0].split("?", 1)[0] for _kind, url, _alt, _line in _images_and_links(lesson.body_markdown)
+              if url.startswith("media/")}
     return sorted(p for p in paths if module.media_path(p) is not None)
 
 

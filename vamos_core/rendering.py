@@ -40,14 +40,19 @@ def render_lesson(module: Module, lesson: Lesson, media_prefix: str) -> Rendered
 
 def _render(module: Module, lesson: Lesson, media_prefix: str) -> RenderedLesson:
     media_url: Callable[[str], str] = lambda path: f"{media_prefix}/{path}"  # noqa: E731
-    body = render_markdown(lesson.body_markdown, media_url=media_url)
-    body, cited = _link_citations(body, module)
-    body, terms = link_glossary_terms(body, module.glossary)
+    return render_text(lesson.body_markdown, module.sources, module.glossary, media_url)
+
+
+def render_text(markdown: str, sources, glossary, media_url: Callable[[str], str]) -> RenderedLesson:
+    """The rendering pipeline itself (uncached): also for drafts in the editor's preview."""
+    body = render_markdown(markdown, media_url=media_url)
+    body, cited = _link_citations(body, sources)
+    body, terms = link_glossary_terms(body, glossary)
     return RenderedLesson(body, tuple(terms), cited)
 
 
-def _link_citations(fragment: str, module: Module) -> tuple[str, tuple[Source, ...]]:
-    by_id = {source.id: source for source in module.sources}
+def _link_citations(fragment: str, sources) -> tuple[str, tuple[Source, ...]]:
+    by_id = {source.id: source for source in sources}
     cited: list[Source] = []
 
     def link(match) -> str:

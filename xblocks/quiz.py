@@ -13,8 +13,6 @@ questions, so ``get_score``, ``max_score`` and the percentage shown stay consist
 """
 from __future__ import annotations
 
-import hashlib
-import random
 from datetime import datetime, timezone
 
 from xblock.core import XBlock
@@ -24,7 +22,8 @@ from xblock.scorable import Score, ScorableXBlockMixin
 
 from vamos_core.block_fields import quiz_from_fields, quiz_problems
 from vamos_core.grading import InvalidAnswer, QuizResult, attempts_left, counting_score, grade_quiz, meets
-from vamos_core.model import AttemptScoring, Question, QuestionType, Quiz, QuizDisplay
+from vamos_core.model import Question, QuestionType, Quiz, QuizDisplay
+from vamos_core.option_order import option_order
 
 from .base import EditableField, VamosBlockBase, require_mapping
 from .i18n import _
@@ -86,8 +85,9 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
                              scope=Scope.settings, default="best")
     quiz_display = String(display_name=_("Display"), help=_("How the questions are shown."), scope=Scope.settings,
                           default="one_per_page")
-    shuffle_options = Boolean(display_name=_("Shuffle options"), help=_("Show the options in a random order per learner."),
-                              scope=Scope.settings, default=False)
+    shuffle_options = Boolean(display_name=_("Shuffle options"),
+                              help=_("Show the options in a random order per learner and attempt."),
+                              scope=Scope.settings, default=True)
     questions = List(help=_("The questions: prompt, options with feedback, explanation."), scope=Scope.content, default=[])
     lessons = List(help=_("The module's lessons (id and title), for 'revisit the lesson' hints."), scope=Scope.content,
                    default=[])
@@ -173,11 +173,10 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
     # --- presentation ---------------------------------------------------------------------------------------
 
     def option_order(self, question: Question) -> list:
-        options = list(question.options)
-        if self.shuffle_options:
-            seed = hashlib.sha256(f"{self.scope_ids.user_id}:{self.module_id}:{question.id}".encode()).digest()
-            random.Random(seed).shuffle(options)
-        return options
+        """Options as shown: shuffled per learner and attempt (the next attempt = attempts in the history so far,
+        which a reset by the course team does not shorten, so a reset still gives a new order)."""
+        return option_order(question, f"{self.scope_ids.user_id}:{self.module_id}", str(len(self.history())),
+                            bool(self.shuffle_options))
 
     def attempts_left(self, quiz: Quiz) -> int | None:
         return attempts_left(self.attempts or 0, quiz.settings.max_attempts)
