@@ -180,8 +180,18 @@ class VamosBlockBase(XBlock):
             errors.setdefault(name, message)
         if errors:
             raise JsonHandlerError(400, {"message": self._("Please correct the marked fields."), "fields": errors})
-        for name, value in cleaned.items():
-            setattr(self, name, value)
+        try:
+            for name, value in cleaned.items():
+                setattr(self, name, value)
+            self.save()
+        except Exception:  # pylint: disable=broad-except
+            # In the LMS, content and settings are read-only (learners can call any handler, never change a course).
+            # Forget the refused values, so the runtime's own save after the handler does not try them again.
+            for name in cleaned:
+                self.fields[name]._del_cached_value(self)  # pylint: disable=protected-access
+            self._clear_dirty_fields()  # pylint: disable=protected-access
+            log.warning("studio_submit refused on %s: authored fields are read-only here", self.scope_ids.usage_id)
+            raise JsonHandlerError(403, self._("Only course authors can change this, in Studio.")) from None
         return {"saved": True}
 
     extra_editable: tuple[str, ...] = ()  # fields saved by block-specific editors (not in editable_fields)

@@ -135,3 +135,25 @@ def test_author_view_is_a_summary(runtime, lesson_xml):
     html = runtime.render(block, "author_view").body_html()
     assert "Erste Lektion" in html and "10 minutes" in html and "Ziele formulieren" in html
     assert "callout-fall" not in html
+
+
+def test_learners_cannot_change_content_in_the_lms(lesson_xml):
+    """In the LMS, authored scopes are read-only field data (edx-platform wraps them in ReadOnlyFieldData) and any
+    handler is callable by a learner: studio_submit must refuse, not half-save or fail with a 500."""
+    from xblock.field_data import ReadOnlyFieldData, SplitFieldData
+    from xblock.fields import Scope
+
+    runtime = BlockRuntime()
+    usage = runtime.parse_xml_string(lesson_xml)
+    authored = runtime._services["field-data"]  # noqa: SLF001
+    read_only = ReadOnlyFieldData(authored)
+    runtime._services["field-data"] = SplitFieldData({  # noqa: SLF001
+        Scope.content: read_only, Scope.settings: read_only, Scope.parent: read_only, Scope.children: read_only,
+        Scope.user_state: authored, Scope.user_state_summary: authored, Scope.preferences: authored,
+        Scope.user_info: authored,
+    })
+    block = runtime.get_block(usage)
+    status, body = call(block, "studio_submit", {"values": {"display_name": "Gehackt"}})
+    assert status == 403 and "course authors" in body["error"]
+    assert runtime.get_block(usage).display_name == "Erste Lektion"
+    assert call(runtime.get_block(usage), "mark_done", {})[0] == 200  # learner state still writes
