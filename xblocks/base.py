@@ -147,6 +147,11 @@ class VamosBlockBase(XBlock):
             })
         return fields
 
+    def author_summary_html(self, title: str, lines: list[str]) -> str:
+        """Studio's unit page: a readable summary and every problem the core finds (instead of the whole content)."""
+        return self.render_template("templates/author_summary.html", {
+            "title": title, "lines": lines, "problems": self.validate_studio_values(self.content_values())})
+
     def studio_strings(self) -> dict:
         return {"save": self._("Save"), "cancel": self._("Cancel"), "saved": self._("Saved."),
                 "error": self._("Please correct the marked fields."), "preview": self._("Preview")}

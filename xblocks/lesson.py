@@ -124,10 +124,8 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
         summary = self._("{minutes} minutes · {words} words · {terms} glossary terms · {downloads} downloads").format(
             minutes=self.minutes, words=words, terms=len(self.rendered()[2].glossary) if words else 0,
             downloads=len(self.downloads))
-        html = self.render_template("templates/author_summary.html", {
-            "title": self.display_name, "lines": [summary] + [o["text"] for o in self.objectives],
-            "problems": self.validate_studio_values(self.content_values())})
-        return self.fragment(html, None)
+        lines = [summary] + [o["text"] for o in self.objectives]
+        return self.fragment(self.author_summary_html(self.display_name, lines), None)
 
     def student_view_data(self, context=None):  # pylint: disable=unused-argument
         """The lesson for the mobile apps (course blocks API): ready HTML, no learner state."""

@@ -253,9 +253,7 @@ class ModuleBlock(StudioContainerXBlockMixin, VamosBlockBase):
             lessons=len(module.lessons), questions=len(quiz.questions), score=_num(module.completion.passing_score),
             minutes=module.estimated_minutes)]
         lines += [f"{number}. {lesson.title}" for number, lesson in enumerate(module.lessons, start=1)]
-        return self.render_template("templates/author_summary.html", {
-            "title": module.title or self.display_name, "lines": lines,
-            "problems": self.validate_studio_values(self.content_values())})
+        return self.author_summary_html(module.title or self.display_name, lines)
 
     def student_view_data(self, context=None):  # pylint: disable=unused-argument
         """The module for the mobile apps: overview, completion rule and its parts (each part has its own data)."""

@@ -288,9 +288,7 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
             count=len(quiz.questions), points=_num(quiz.max_points), score=_num(self.passing_score),
             attempts=self.strings()["attempts_rule"])]
         lines += [f"{number}. {q.prompt}" for number, q in enumerate(quiz.questions, start=1)]
-        html = self.render_template("templates/author_summary.html", {
-            "title": self.display_name, "lines": lines, "problems": self.validate_studio_values(self.content_values())})
-        return self.fragment(html, None)
+        return self.fragment(self.author_summary_html(self.display_name, lines), None)
 
     def student_view_data(self, context=None):  # pylint: disable=unused-argument
         """The quiz structure for the mobile apps: prompts and options, never which option is correct."""
