@@ -16,7 +16,6 @@ from webob import Response
 from web_fragments.fragment import Fragment
 from xblock.completable import XBlockCompletionMode
 from xblock.core import XBlock
-from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Dict, Float, Integer, List, Scope, String
 from xblock.utils.studio_editable import StudioContainerXBlockMixin
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from .conftest import MODULE_ID, BlockRuntime, call
+from .conftest import BlockRuntime, call
 
 RIGHT = {"frage-eins": ["a"], "frage-zwei": ["a", "b"]}
 HALF = {"frage-eins": ["b"], "frage-zwei": ["a"]}  # 0 + 1 of 3 points
