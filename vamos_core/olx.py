@@ -1,7 +1,16 @@
 """OLX export: one Open edX course per module, as a directory and a ``.tar.gz`` ready for Studio import.
 
+**The content travels in the course.** Every lesson's Markdown, objectives, downloads, glossary and sources are
+written into its ``vamos_lesson`` element, every question (options, correct flags, feedback, explanation) and the
+quiz settings into the ``vamos_quiz`` element, the overview and completion rule into ``vamos_module``
+(:mod:`vamos_core.block_fields` gives the values, :func:`write_block_element` / :func:`read_block_element` the XML —
+the blocks' ``parse_xml``/``add_xml_to_node`` use the same two functions, so a Studio export reads back the same).
+Media files the lessons use are copied to ``static/media/…`` and referenced as ``/static/media/…``, which Open edX
+rewrites to the course's asset URLs. A course imported into Studio therefore needs nothing of the content
+inside the Python package; the package brings code, templates and translations only.
+
 Pure Python and deterministic: the same module gives byte-identical files and archives (sorted entries, no
-timestamps, fixed owner and modes), so a rebuild changes nothing unless the trainers' sources changed.
+timestamps, fixed owner and modes), so a rebuild changes nothing unless the sources changed.
 
 Course layout for module ``m`` (``url_name``s are built from content ids only, so a re-import of a newer content
 version updates the blocks in place and learners keep their state):
@@ -10,15 +19,12 @@ version updates the blocks in place and learners keep their state):
 part                        url_name                                        contents
 ==========================  ==============================================  ======================================
 chapter                     ``m``                                           the module
-block                       ``m.overview``                                  ``vamos_module`` (overview, progress)
+sequential / vertical       ``m.seq`` / ``m.unit``                          graded (assignment type Abschlusstest)
+block                       ``m.overview``                                  ``vamos_module``: overview, progress,
+                                                                            certificate; parent of:
 block                       ``m.lesson.<lesson-id>`` (one per lesson)       ``vamos_lesson``
-block                       ``m.quiz`` (in a graded "Abschlusstest")        ``vamos_quiz``
-block                       ``m.certificate``                               ``vamos_module`` (progress, certificate)
-sequential / vertical       the block's url_name + ``.seq`` / ``.unit``     one subsection and unit per block
+block                       ``m.quiz``                                      ``vamos_quiz``
 ==========================  ==============================================  ======================================
-
-The blocks only reference content by ``module_id``/``lesson_id``: the lessons and questions themselves come from
-the ``vamos-lms`` package installed into Open edX, so trainers' sources stay the single truth.
 """
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ from pathlib import Path
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
+from .block_fields import lesson_fields, module_fields, quiz_fields
 from .model import Module
 
 DEFAULT_ORG = "VAMOs"
@@ -58,12 +65,162 @@ class OlxCourse:
 
 
 def url_names(module: Module) -> dict[str, str]:
-    """Stable url_names of the course parts, keyed by role (``overview``, ``lesson:<id>``, ``quiz``, ``certificate``)."""
-    names = {"chapter": module.id, "overview": f"{module.id}.overview"}
+    """Stable url_names of the course parts, keyed by role (``overview``, ``lesson:<id>``, ``quiz``)."""
+    names = {"chapter": module.id, "sequential": f"{module.id}.seq", "vertical": f"{module.id}.unit",
+             "overview": f"{module.id}.overview"}
     names.update({f"lesson:{lesson.id}": f"{module.id}.lesson.{lesson.id}" for lesson in module.lessons})
     names["quiz"] = f"{module.id}.quiz"
-    names["certificate"] = f"{module.id}.certificate"
     return names
+
+
+# --- block elements: the same XML for the builder and the blocks' parse_xml / add_xml_to_node -------------------
+
+# Scalar fields are attributes; their kind decides how an attribute string is read back.
+SCALARS: dict[str, dict[str, type]] = {
+    "vamos_module": {
+        "display_name": str, "module_id": str, "version": str, "language": str, "estimated_minutes": int,
+        "require_all_lessons": bool, "require_quiz_pass": bool, "passing_score": float,
+        "certificate_hours": float, "certificate_show_score": bool,
+    },
+    "vamos_lesson": {
+        "display_name": str, "module_id": str, "lesson_id": str, "module_version": str, "language": str, "minutes": int,
+    },
+    "vamos_quiz": {
+        "display_name": str, "module_id": str, "weight": float, "max_attempts": int, "attempt_scoring": str,
+        "quiz_display": str, "shuffle_options": bool, "passing_score": float,
+    },
+}
+# Long texts are child elements (Markdown keeps its line breaks there).
+TEXTS = {
+    "vamos_module": ("title", "summary", "target_group", "disclaimer", "advice", "legal_status"),
+    "vamos_lesson": ("markdown",),
+    "vamos_quiz": (),
+}
+
+
+def _attr(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read(kind: type, text: str):
+    if kind is bool:
+        return text.strip().lower() == "true"
+    if kind is int:
+        return int(float(text))
+    if kind is float:
+        return float(text)
+    return text
+
+
+def _children(node, tag: str) -> list:
+    return [child for child in node if isinstance(child.tag, str) and child.tag == tag]
+
+
+def _text(node, tag: str) -> str | None:
+    found = _children(node, tag)
+    return (found[0].text or "") if found else None
+
+
+def write_block_element(node, tag: str, values: dict) -> None:
+    """Fill ``node`` (an xml.etree or lxml element: Studio exports with lxml) with a block's field values."""
+    node.tag = tag
+    for name, kind in SCALARS[tag].items():
+        value = values.get(name)
+        if value is not None and value != "":
+            node.set(name, _attr(value))
+
+    def child(parent, name: str, text: str | None = None, **attrs):
+        element = parent.makeelement(name, {})
+        parent.append(element)
+        for key, value in attrs.items():
+            if value not in (None, ""):
+                element.set(key, _attr(value))
+        if text is not None:
+            element.text = text
+        return element
+
+    for name in TEXTS[tag]:
+        if values.get(name):
+            child(node, name, values[name])
+    for objective in values.get("objectives") or ():
+        child(node, "objective", objective["text"], id=objective["id"])
+    for download in values.get("downloads") or ():
+        child(node, "download", file=download["file"], title=download["title"])
+    for path in values.get("media") or ():
+        child(node, "media", file=path)
+    for source in values.get("sources") or ():
+        child(node, "source", id=source["id"], title=source["title"], url=source.get("url"))
+    for term in values.get("glossary") or ():
+        element = child(node, "term", id=term["id"], term=term["term"])
+        child(element, "definition", term["definition"])
+        for alias in term.get("aliases") or ():
+            child(element, "alias", alias)
+    for lesson in values.get("lessons") or ():
+        child(node, "lesson", id=lesson["id"], title=lesson["title"])
+    for question in values.get("questions") or ():
+        element = child(node, "question", id=question["id"], type=question["type"], points=question.get("points"),
+                        lesson=question.get("lesson"), scoring=question.get("scoring"))
+        child(element, "prompt", question["prompt"])
+        for option in question["options"]:
+            option_element = child(element, "option", id=option["id"], correct=bool(option["correct"]))
+            child(option_element, "text", option["text"])
+            child(option_element, "feedback", option["feedback"])
+        child(element, "explanation", question["explanation"])
+
+
+def read_block_element(node) -> dict:
+    """The field values in a block element written by :func:`write_block_element` (or by a Studio export)."""
+    tag = node.tag
+    values: dict = {}
+    for name, kind in SCALARS.get(tag, {}).items():
+        raw = node.get(name)
+        if raw is not None:
+            try:
+                values[name] = _read(kind, raw)
+            except ValueError:
+                raise ValueError(f"<{tag}>: attribute {name}='{raw}' is not a valid {kind.__name__}") from None
+    for name in TEXTS.get(tag, ()):
+        text = _text(node, name)
+        if text is not None:
+            values[name] = text
+    lists = {
+        "objectives": [{"id": e.get("id", ""), "text": e.text or ""} for e in _children(node, "objective")],
+        "downloads": [{"file": e.get("file", ""), "title": e.get("title", "")} for e in _children(node, "download")],
+        "media": [e.get("file", "") for e in _children(node, "media")],
+        "sources": [{"id": e.get("id", ""), "title": e.get("title", ""), "url": e.get("url", "")}
+                    for e in _children(node, "source")],
+        "glossary": [{"id": e.get("id", ""), "term": e.get("term", ""), "definition": _text(e, "definition") or "",
+                      "aliases": [a.text or "" for a in _children(e, "alias")]} for e in _children(node, "term")],
+        "lessons": [{"id": e.get("id", ""), "title": e.get("title", "")} for e in _children(node, "lesson")],
+        "questions": [_read_question(e) for e in _children(node, "question")],
+    }
+    values.update({name: items for name, items in lists.items() if items})
+    return values
+
+
+def _read_question(element) -> dict:
+    question = {
+        "id": element.get("id", ""),
+        "type": element.get("type", "single"),
+        "points": float(element.get("points") or 1),
+        "prompt": _text(element, "prompt") or "",
+        "options": [{"id": o.get("id", ""), "text": _text(o, "text") or "", "correct": o.get("correct") == "true",
+                     "feedback": _text(o, "feedback") or ""} for o in _children(element, "option")],
+        "explanation": _text(element, "explanation") or "",
+    }
+    for optional in ("lesson", "scoring"):
+        if element.get(optional):
+            question[optional] = element.get(optional)
+    return question
+
+
+def media_url_prefix() -> str:
+    """Where lesson media live in an Open edX course: ``/static/media/…`` (Open edX rewrites it to asset URLs)."""
+    return "/static"
 
 
 def _xml(element: ET.Element) -> bytes:
@@ -128,33 +285,25 @@ def course_files(module: Module, org: str = DEFAULT_ORG, run: str = DEFAULT_RUN)
     files[f"course/{run}.xml"] = _xml(course)
 
     chapter = _element("chapter", display_name=module.title)
-    units: list[tuple[str, str, ET.Element, dict[str, str]]] = [
-        (names["overview"], "Überblick", _element(
-            "vamos_module", url_name=names["overview"], display_name="Überblick", module_id=module.id), {}),
-    ]
-    for lesson in module.lessons:
-        name = names[f"lesson:{lesson.id}"]
-        units.append((name, lesson.title, _element(
-            "vamos_lesson", url_name=name, display_name=lesson.title, module_id=module.id, lesson_id=lesson.id), {}))
-    if module.quiz.questions:
-        units.append((names["quiz"], "Abschlusstest", _element(
-            "vamos_quiz", url_name=names["quiz"], display_name="Abschlusstest", module_id=module.id, weight="1.0"),
-            {"graded": "true", "format": GRADER_TYPE}))
-    units.append((names["certificate"], "Abschluss und Zertifikat", _element(
-        "vamos_module", url_name=names["certificate"], display_name="Abschluss und Zertifikat", module_id=module.id), {}))
-
-    for name, title, block, grading in units:
-        # The block carries the learner's state and keeps the plain name; its containers get suffixes
-        # (url_names must be unique across all kinds of parts).
-        sequential_name, vertical_name = f"{name}.seq", f"{name}.unit"
-        ET.SubElement(chapter, "sequential", url_name=sequential_name)
-        sequential = _element("sequential", display_name=title, **grading)
-        ET.SubElement(sequential, "vertical", url_name=vertical_name)
-        files[f"sequential/{sequential_name}.xml"] = _xml(sequential)
-        vertical = _element("vertical", display_name=title)
-        vertical.append(block)
-        files[f"vertical/{vertical_name}.xml"] = _xml(vertical)
+    ET.SubElement(chapter, "sequential", url_name=names["sequential"])
     files[f"chapter/{names['chapter']}.xml"] = _xml(chapter)
+    # One graded subsection: the quiz inside the module block counts for the course grade.
+    sequential = _element("sequential", display_name=module.title, graded="true", format=GRADER_TYPE)
+    ET.SubElement(sequential, "vertical", url_name=names["vertical"])
+    files[f"sequential/{names['sequential']}.xml"] = _xml(sequential)
+
+    vertical = _element("vertical", display_name=module.title)
+    block = ET.SubElement(vertical, "vamos_module", url_name=names["overview"])
+    write_block_element(block, "vamos_module", module_fields(module))
+    for lesson in module.lessons:
+        child = ET.SubElement(block, "vamos_lesson", url_name=names[f"lesson:{lesson.id}"])
+        write_block_element(child, "vamos_lesson", lesson_fields(module, lesson))
+        for path in lesson_fields(module, lesson)["media"]:
+            files[f"static/{path}"] = module.media_path(path).read_bytes()
+    if module.quiz.questions:
+        quiz = ET.SubElement(block, "vamos_quiz", url_name=names["quiz"])
+        write_block_element(quiz, "vamos_quiz", {**quiz_fields(module), "weight": 1.0})
+    files[f"vertical/{names['vertical']}.xml"] = _xml(vertical)
 
     passing = module.completion.passing_score / 100
     files[f"policies/{run}/grading_policy.json"] = _json({

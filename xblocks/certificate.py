@@ -1,8 +1,10 @@
 """The certificate hook of the module block: issuance record → core generator → PDF (and signed credential).
 
 The generator lives in ``vamos_core.certificates`` (``generate_certificate(data, signing_key) ->
-(pdf_bytes, credential_jwt)``). Until it is importable, :func:`generator` returns None and the module block says
-that the certificate is being prepared instead of offering a download.
+(pdf_bytes, credential_jwt)``). Everything that can go wrong at an operator's site — the key file missing or
+unreadable, not an RSA private key, a font package not installed in the image — is raised as
+:class:`CertificateUnavailable` with the cause for the log, so the block can tell the learner clearly and never
+answers with a 500 (and never publishes "issued" for a certificate that was not produced).
 
 Configuration (Open edX: ``XBLOCK_SETTINGS["vamos"]``; else environment variables):
 
@@ -30,11 +32,17 @@ ENV = {
 }
 
 
-def generator() -> Callable[..., tuple[bytes, str]] | None:
-    try:
-        from vamos_core.certificates import generate_certificate  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+class CertificateUnavailable(RuntimeError):
+    """The certificate cannot be rendered here; ``cause`` says why (for operators, without personal data)."""
+
+    def __init__(self, cause: str):
+        super().__init__(cause)
+        self.cause = cause
+
+
+def generator() -> Callable[..., tuple[bytes, str]]:
+    from vamos_core.certificates import generate_certificate
+
     return generate_certificate
 
 
@@ -71,11 +79,9 @@ def new_verification_code() -> str:
 
 
 def render(record: dict[str, Any], settings: dict[str, str]) -> tuple[bytes, str]:
-    """PDF bytes and credential JWT for an issuance record (raises if the generator is missing)."""
-    generate = generator()
-    if generate is None:
-        raise RuntimeError("certificate generator not available")
+    """PDF bytes and credential JWT for an issuance record; :class:`CertificateUnavailable` if that fails."""
     from vamos_core.certificates.credential import SigningKey
+    from vamos_core.certificates.fonts import MissingFontError
     from vamos_core.certificates.issuer import IssuerSettings
     from vamos_core.certificates.record import CertificateData, ModuleInfo
 
@@ -92,5 +98,15 @@ def render(record: dict[str, Any], settings: dict[str, str]) -> tuple[bytes, str
         score=record.get("score"),
         issued_at=datetime.fromisoformat(record["issued_at"]),
     )
-    key = SigningKey(Path(settings["signing_key_file"]).read_bytes(), settings["signing_key_id"] or "vamos-openedx")
-    return generate(data, key)
+    key_file = Path(settings["signing_key_file"])
+    try:
+        pem = key_file.read_bytes()
+    except OSError as exc:
+        raise CertificateUnavailable(f"signing key file {key_file} cannot be read ({exc.strerror or exc})") from None
+    key = SigningKey(pem, settings["signing_key_id"] or "vamos-openedx")
+    try:
+        return generator()(data, key)
+    except MissingFontError as exc:
+        raise CertificateUnavailable(f"font missing in this image: {exc}") from None
+    except (ValueError, TypeError) as exc:  # jwcrypto: not a PEM key, or not an RSA private key
+        raise CertificateUnavailable(f"signing key {key_file} is not usable: {exc}") from None

@@ -1,4 +1,5 @@
-"""The course catalogue as the blocks see it: loaded once per content folder, valid modules only.
+"""The packaged course catalogue, for the SDK workbench's scenarios only: the blocks themselves read their content
+from their fields (the course's OLX), never from here. Loaded once per content folder, valid modules only.
 
 ``vamos_core.load_catalog`` is all-or-nothing; inside a running LMS one module with a content error must not
 take the other modules down, so the blocks use ``load_valid_modules`` and keep the modules that load cleanly

@@ -1,78 +1,61 @@
-"""``vamos_lesson``: one lesson of a module, rendered by the core, or Markdown authored in Studio.
+"""``vamos_lesson``: one lesson; its Markdown, objectives, downloads, glossary and sources are fields of the block.
 
-Completion is custom: the block publishes ``completion`` 1.0 when the learner marks the lesson as done
-(reading time is not completion). Media files of the module are served by the ``media`` handler.
+Rendering is the core's (``vamos_core.rendering.render_lesson`` over a module rebuilt from the fields), so every
+Markdown feature of the content format appears here unchanged. Media live in the course's files
+(``/static/media/…``, rewritten by Open edX to asset URLs). Completion is custom: ``completion`` 1.0 is published
+when the learner marks the lesson as done (reading time is not completion).
 """
 from __future__ import annotations
 
-import html
-import mimetypes
-import re
 from datetime import datetime, timezone
-from pathlib import Path
 
-from webob import Response
 from xblock.completable import CompletableXBlockMixin
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
-from xblock.fields import Boolean, Scope, String
+from xblock.fields import Boolean, Integer, List, Scope, String
 
-from vamos_core.glossary import link_glossary_terms
-from vamos_core.markdown import check_body, render_markdown
+from vamos_core.block_fields import lesson_module, lesson_problems
+from vamos_core.markdown import plain_text
+from vamos_core.olx import media_url_prefix
 from vamos_core.rendering import render_lesson
 
-from . import content
-from .base import EditableField, VamosBlockBase, module_choices, require_mapping
+from .base import EditableField, VamosBlockBase, require_mapping
 from .i18n import _
 from .workbench import lesson_scenarios
-
-# media/<name>[/<name>…]: no dot segments, no hidden files, no backslashes, no query tricks.
-MEDIA_PATH_RE = re.compile(r"^media/(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/){0,4}[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-MEDIA_PLACEHOLDER = "__vamos_media__"
-MEDIA_ATTR_RE = re.compile(r'\b(src|href)="__vamos_media__/([^"]*)"')
-NO_MEDIA_DIR = Path("/nonexistent/vamos-media")
-INLINE_MEDIA_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-
-
-def lesson_choices(block: "LessonBlock") -> list[tuple[str, str]]:
-    choices = [("", block._("— Markdown authored in Studio —"))]
-    for module in content.catalog():
-        choices += [(lesson.id, f"{module.title}: {lesson.title}") for lesson in module.lessons]
-    return choices
 
 
 @XBlock.needs("i18n")
 @XBlock.wants("user")
+@XBlock.wants("replace_urls")
 class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
     """A lesson: text, cases, checklists and tasks, marked as done by the learner."""
 
-    display_name = String(
-        display_name=_("Display name"),
-        help=_("Name shown in the course navigation."),
-        scope=Scope.settings,
-        default=_("Lesson"),
-    )
-    lesson_id = String(
-        display_name=_("Lesson"),
-        help=_("Id of a lesson of the module. Leave empty to show the Markdown below instead."),
-        scope=Scope.settings,
-        default="",
-    )
-    markdown = String(
-        display_name=_("Markdown"),
-        help=_("Lesson text in the VAMOs Markdown format, used when no lesson is chosen."),
-        scope=Scope.content,
-        default="",
-        multiline_editor=True,
-    )
+    display_name = String(display_name=_("Title"), help=_("Title of the lesson, shown in the course navigation."),
+                          scope=Scope.settings, default=_("Lesson"))
+    lesson_id = String(display_name=_("Lesson id"), help=_("Stable id of the lesson (learner state hangs on it)."),
+                       scope=Scope.settings, default="")
+    language = String(help=_("Language of the lesson text."), scope=Scope.settings, default="de")
+    module_version = String(help=_("Content version the lesson was built from."), scope=Scope.content, default="")
+    minutes = Integer(display_name=_("Minutes"), help=_("About how many minutes the lesson takes (1 to 240)."),
+                      scope=Scope.content, default=10)
+    markdown = String(display_name=_("Lesson text (Markdown)"),
+                      help=_("VAMOs Markdown: headings, lists, tables, callouts (::: tipp …), images from media/."),
+                      scope=Scope.content, default="", multiline_editor=True)
+    objectives = List(help=_("Learning objectives of the lesson (id and text)."), scope=Scope.content, default=[])
+    downloads = List(help=_("Downloads of the lesson (file below media/ and title)."), scope=Scope.content, default=[])
+    media = List(help=_("Files of the course (below media/) the lesson uses."), scope=Scope.content, default=[])
+    glossary = List(help=_("Glossary of the module (terms explained where the lesson mentions them)."),
+                    scope=Scope.content, default=[])
+    sources = List(help=_("Sources of the module (cited as [id] in the text)."), scope=Scope.content, default=[])
+
     done = Boolean(help=_("The learner marked the lesson as done."), scope=Scope.user_state, default=False)
-    done_at = String(help=_("When the learner marked the lesson as done (UTC, ISO 8601)."), scope=Scope.user_state, default="")
+    done_at = String(help=_("When the learner marked the lesson as done (UTC, ISO 8601)."), scope=Scope.user_state,
+                     default="")
 
     editable_fields = (
         EditableField("display_name"),
-        EditableField("module_id", "select", module_choices),
-        EditableField("lesson_id", "select", lesson_choices),
-        EditableField("markdown", "textarea"),
+        EditableField("minutes", "number"),
+        EditableField("markdown", "textarea", rows=24),
     )
 
     @staticmethod
@@ -81,47 +64,17 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
 
     # --- content --------------------------------------------------------------------------------------------
 
-    def get_lesson(self):
-        module = self.get_module()
-        return module.lesson(self.lesson_id) if module and self.lesson_id else None
+    def rendered(self, values: dict | None = None):
+        """(module, lesson, rendered lesson) by the core, or None when the block has no text yet."""
+        values = values or self.content_values()
+        if not (values.get("markdown") or "").strip():
+            return None
+        module = lesson_module(values)
+        lesson = module.lessons[0]
+        return module, lesson, render_lesson(module, lesson, media_url_prefix())
 
-    def media_url(self, relative: str) -> str:
-        return self.runtime.handler_url(self, "media", relative.split("#", 1)[0].split("?", 1)[0])
-
-    def _resolve_media(self, fragment: str) -> str:
-        """Replace the core's media placeholder with this learner's handler URLs (rendering stays cacheable)."""
-        def resolve(match: re.Match) -> str:
-            path = html.unescape(match.group(2))
-            return f'{match.group(1)}="{html.escape(self.media_url(path))}"'
-
-        return MEDIA_ATTR_RE.sub(resolve, fragment)
-
-    def lesson_html(self) -> tuple[str, str, list, list, list]:
-        """(title, body HTML, downloads, glossary terms, cited sources) — an empty body if nothing is configured."""
-        module = self.get_module()
-        lesson = self.get_lesson()
-        if lesson is not None:
-            rendered = render_lesson(module, lesson, MEDIA_PLACEHOLDER)
-            downloads = [{"title": d.title, "url": self.media_url(d.file)} for d in lesson.downloads]
-            return lesson.title, self._resolve_media(rendered.html), downloads, list(rendered.glossary), list(rendered.sources)
-        if self.markdown.strip():
-            body = render_markdown(self.markdown, media_url=(self.media_url if module else None))
-            terms: list = []
-            if module is not None:
-                body, terms = link_glossary_terms(body, module.glossary)
-            return self.display_name, body, [], terms, []
-        return self.display_name, "", [], [], []
-
-    # --- views ----------------------------------------------------------------------------------------------
-
-    def student_view(self, context=None):  # pylint: disable=unused-argument
-        title, body, downloads, terms, sources = self.lesson_html()
-        lesson = self.get_lesson()
-        notice = ""
-        if self.lesson_id and lesson is None:
-            notice = self._("This lesson is not available. Please tell the course team.")
-        elif not body:
-            notice = self._("This lesson has no content yet.")
+    def page_context(self, public: bool = False) -> dict:
+        rendered = self.rendered()
         t = {
             "mark_done": self._("Mark as done"),
             "done": self._("Done"),
@@ -129,80 +82,113 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
             "downloads": self._("Downloads"),
             "glossary": self._("Terms in this lesson"),
             "sources": self._("Sources"),
-            "minutes": (self._("About {minutes} minutes").format(minutes=lesson.minutes) if lesson else ""),
+            "objectives": self._("In this lesson you learn to …"),
+            "minutes": self._("About {minutes} minutes").format(minutes=self.minutes) if self.minutes else "",
             "error": self._("Could not save. Please try again."),
+            "public": self._("Sign in and enrol to mark lessons as done and take the quiz."),
         }
-        context = {
-            "title": title,
+        body, terms, sources = "", [], []
+        if rendered is not None:
+            _module, _lesson, page = rendered
+            body, terms, sources = page.html, page.glossary, page.sources
+        return {
+            "title": self.display_name,
             "body": body,
-            "downloads": downloads,
+            "objectives": [o["text"] for o in self.objectives],
+            "downloads": [{"title": d["title"], "url": f"{media_url_prefix()}/{d['file']}"} for d in self.downloads],
             "terms": [{"anchor": f"begriff-{term.id}", "term": term.term, "definition": term.definition} for term in terms],
             "sources": [{"anchor": f"quelle-{s.id}", "id": s.id, "title": s.title, "url": s.url} for s in sources],
-            "done": self.done,
-            "notice": notice,
-            "lang": self.language(),
+            "done": self.done and not public,
+            "public": public,
+            "notice": "" if body else self._("This lesson has no content yet."),
+            "lang": self.page_language(),
             "t": t,
         }
+
+    # --- views ----------------------------------------------------------------------------------------------
+
+    @XBlock.supports("multi_device")  # a view decorator: the mobile apps check student_view itself
+    def student_view(self, context=None):  # pylint: disable=unused-argument
+        context = self.page_context()
         html = self.render_template("templates/lesson.html", context)
-        return self.fragment(html, "VamosLessonBlock", {"strings": t, "done": self.done})
+        return self.fragment(html, "VamosLessonBlock", {"strings": context["t"], "done": self.done})
+
+    def public_view(self, context=None):  # pylint: disable=unused-argument
+        """Course preview for visitors: the lesson text, no learner state and nothing to save."""
+        html = self.render_template("templates/lesson.html", self.page_context(public=True))
+        return self.fragment(html, None)
+
+    def author_view(self, context=None):  # pylint: disable=unused-argument
+        """Studio's unit page: a readable summary instead of the whole text."""
+        words = len(plain_text(self.markdown).split()) if self.markdown.strip() else 0
+        summary = self._("{minutes} minutes · {words} words · {terms} glossary terms · {downloads} downloads").format(
+            minutes=self.minutes, words=words, terms=len(self.rendered()[2].glossary) if words else 0,
+            downloads=len(self.downloads))
+        lines = [summary] + [o["text"] for o in self.objectives]
+        return self.fragment(self.author_summary_html(self.display_name, lines), None)
+
+    def student_view_data(self, context=None):  # pylint: disable=unused-argument
+        """The lesson for the mobile apps (course blocks API): ready HTML, no learner state."""
+        rendered = self.rendered()
+        page = rendered[2] if rendered else None
+        return {
+            "type": "vamos_lesson",
+            "lesson_id": self.lesson_id,
+            "module_id": self.module_id,
+            "title": self.display_name,
+            "language": self.page_language(),
+            "minutes": self.minutes,
+            "objectives": [o["text"] for o in self.objectives],
+            "html": self.replace_urls(page.html) if page else "",
+            "downloads": [{"title": d["title"], "url": self.replace_urls(f"{media_url_prefix()}/{d['file']}")}
+                          for d in self.downloads],
+            "glossary": [{"term": t.term, "definition": t.definition} for t in (page.glossary if page else ())],
+            "sources": [{"id": s.id, "title": s.title, "url": s.url or ""} for s in (page.sources if page else ())],
+        }
+
+    def index_dictionary(self):
+        """Course search (Open edX's courseware indexer): the lesson's plain text and objectives."""
+        text = " ".join([o["text"] for o in self.objectives] + ([plain_text(self.markdown)] if self.markdown.strip() else []))
+        return {"content": {"display_name": self.display_name, "text": text}, "content_type": "Text"}
 
     # --- handlers -------------------------------------------------------------------------------------------
 
     @XBlock.json_handler
     def mark_done(self, data, suffix=""):  # pylint: disable=unused-argument
-        """The learner marks the lesson as done: publish completion and record it for the module."""
+        """The learner marks the lesson as done: publish completion (the module block reads ``done``)."""
         body = require_mapping(data, {"done"}, self._)
         if body.get("done", True) is not True:
             raise JsonHandlerError(400, self._("A lesson can only be marked as done."))
-        if not self.get_lesson() and not self.markdown.strip():
+        if not self.markdown.strip():
             raise JsonHandlerError(400, self._("This lesson is not available."))
         if not self.done:
             self.done = True
             self.done_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.emit_completion(1.0)
-        if self.get_lesson() is not None:
-            record = self.progress_record()
-            self.update_progress_record(lessons=sorted(set(record["lessons"]) | {self.lesson_id}))
         return {"done": True, "done_at": self.done_at, "status": self._("You have marked this lesson as done.")}
-
-    @XBlock.handler
-    def media(self, request, suffix=""):
-        """A media file of the lesson's module (``media/…`` only; anything else is a 404)."""
-        if request.method not in ("GET", "HEAD"):
-            return Response(status=405, allow=["GET", "HEAD"])
-        module = self.get_module()
-        if module is None or not MEDIA_PATH_RE.match(suffix or "") or ".." in suffix:
-            return Response(status=404)
-        path = module.media_path(suffix)
-        if path is None:
-            return Response(status=404)
-        mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        response = Response(body=path.read_bytes(), content_type=mimetype)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response.cache_control = "private, max-age=3600"
-        if mimetype not in INLINE_MEDIA_TYPES:
-            response.content_disposition = f'attachment; filename="{path.name}"'
-        return response
 
     # --- Studio ---------------------------------------------------------------------------------------------
 
+    def studio_extra_html(self) -> str:
+        return self.render_template("templates/lesson_preview.html", {"t": self.studio_strings()})
+
+    @XBlock.json_handler
+    def preview(self, data, suffix=""):  # pylint: disable=unused-argument
+        """The Markdown in the editor rendered by the core, before saving (problems are listed, nothing saved)."""
+        body = require_mapping(data, {"markdown"}, self._)
+        markdown = body.get("markdown")
+        if not isinstance(markdown, str) or len(markdown) > 200_000:
+            raise JsonHandlerError(400, self._("Enter text."))
+        values = {**self.content_values(), "markdown": markdown}
+        problems = lesson_problems(values, self.media)
+        if "markdown" in problems:
+            return {"html": "", "problems": self.translate_problem(problems["markdown"])}
+        rendered = self.rendered(values)
+        page = rendered[2].html if rendered else ""
+        return {"html": page, "problems": ""}
+
     def validate_studio_values(self, values):
         errors = super().validate_studio_values(values)
-        module = content.get_module(values.get("module_id"))
-        lesson_id = values.get("lesson_id") or ""
-        markdown = values.get("markdown") or ""
-        if lesson_id:
-            if not values.get("module_id"):
-                errors.setdefault("module_id", self._("Choose the module of the lesson."))
-            elif module is not None and module.lesson(lesson_id) is None:
-                errors["lesson_id"] = self._("The module has no lesson '{lesson}'.").format(lesson=lesson_id)
-        elif not markdown.strip():
-            errors["markdown"] = self._("Choose a lesson or write the lesson text.")
-        if not lesson_id and markdown.strip():
-            # Without a module there is no media folder: links to media/ are then reported as missing.
-            problems = check_body(markdown, module.path if module else NO_MEDIA_DIR)
-            if problems:
-                errors["markdown"] = "; ".join(f"{p.line}: {p.message}" for p in problems[:5])
+        for name, message in lesson_problems(values, self.media).items():
+            errors.setdefault(name if name in self.fields else "markdown", self.translate_problem(message))
         return errors
-

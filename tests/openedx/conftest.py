@@ -1,5 +1,6 @@
-"""Fixtures for the Open edX adapter: the core's test module as content, and XBlock's test runtime with the
-services Open edX gives the blocks (i18n, user, settings) and a record of every published event."""
+"""Fixtures for the Open edX adapter: the core's test module as OLX (the content travels in the XML, as in an
+imported course), and XBlock's test runtime with the services Open edX gives the blocks (i18n, user, settings)
+and a record of every published event."""
 from __future__ import annotations
 
 import json
@@ -150,11 +151,64 @@ def runtime() -> BlockRuntime:
 
 
 @pytest.fixture
-def lesson_xml() -> str:
-    return f'<vamos_lesson module_id="{MODULE_ID}" lesson_id="erste-lektion" display_name="Erste Lektion"/>'
+def module(content_dir):
+    from vamos_core.content import load_module
+
+    return load_module(content_dir / MODULE_ID)
+
+
+def xml_of(element) -> str:
+    from xml.etree import ElementTree as ET
+
+    return ET.tostring(element, encoding="unicode")
 
 
 @pytest.fixture
-def quiz_xml() -> str:
-    return f'<vamos_quiz module_id="{MODULE_ID}" display_name="Abschlusstest"/>'
+def lesson_xml(module) -> str:
+    from vamos_xblocks.workbench import lesson_element
+
+    return xml_of(lesson_element(module, module.lessons[0]))
+
+
+@pytest.fixture
+def quiz_xml(module) -> str:
+    from vamos_xblocks.workbench import quiz_element
+
+    return xml_of(quiz_element(module))
+
+
+@pytest.fixture
+def module_xml(module) -> str:
+    """The whole module as build-olx writes it: the module block with its lessons and the quiz as children."""
+    from vamos_xblocks.workbench import module_element
+
+    return xml_of(module_element(module))
+
+
+class Course:
+    """One course run holding the module: a parsed module block, shared by every learner's runtime."""
+
+    def __init__(self, runtime: BlockRuntime, xml: str):
+        self.runtime = runtime
+        self.usage = runtime.parse_xml_string(xml)
+
+    def module(self, runtime: BlockRuntime | None = None):
+        # every request gets fresh block instances, as in the LMS
+        return (runtime or self.runtime).get_block(self.usage)
+
+    def lesson(self, lesson_id: str, runtime: BlockRuntime | None = None):
+        return next(c for c in self.module(runtime).lesson_children() if c.lesson_id == lesson_id)
+
+    def quiz(self, runtime: BlockRuntime | None = None):
+        return self.module(runtime).quiz_child()
+
+    def finish(self, answers: dict, runtime: BlockRuntime | None = None) -> None:
+        for lesson_id in ("erste-lektion", "zweite-lektion"):
+            assert call(self.lesson(lesson_id, runtime), "mark_done", {})[0] == 200
+        assert call(self.quiz(runtime), "submit", {"answers": answers})[0] == 200
+
+
+@pytest.fixture
+def course(runtime, module_xml) -> Course:
+    return Course(runtime, module_xml)
 

@@ -59,18 +59,29 @@ def test_workbench_scenarios_parse_and_render():
     for tag in ("vamos_lesson", "vamos_quiz", "vamos_module"):
         for title, xml in XBlock.load_class(tag).workbench_scenarios():
             block = runtime.block(xml)
-            parts = [runtime.get_block(child) for child in getattr(block, "children", [])] or [block]
-            for part in parts:  # the whole-module scenario is a vertical_demo of VAMOs blocks
-                html = runtime.render(part, "student_view").body_html()
-                assert "vamos-notice" not in html, title
+            html = runtime.render(block, "student_view").body_html()
+            assert "vamos-notice" not in html, title
             seen.append(title)
-    assert "VAMOs whole module: Testmodul" in seen
-    assert len(seen) == 5
+    assert seen == ["VAMOs lesson: Erste Lektion", "VAMOs quiz: Testmodul", "VAMOs whole module: Testmodul"]
 
 
-def test_whole_module_scenario_holds_every_part():
+def test_whole_module_scenario_carries_the_content():
     from vamos_xblocks.workbench import module_scenarios
 
-    _title, xml = module_scenarios()[1]
+    _title, xml = module_scenarios()[0]
     assert xml.count("<vamos_lesson ") == 2 and xml.count("<vamos_quiz ") == 1 and xml.count("<vamos_module ") == 1
-    assert f'module_id="{MODULE_ID}"' in xml
+    assert f'module_id="{MODULE_ID}"' in xml and "Was ist richtig?" in xml and "Ein Verein plant ein Projekt." in xml
+
+
+def test_german_studio_messages_for_core_checks(quiz_xml):
+    from .conftest import call
+
+    runtime = BlockRuntime(language="de")
+    block = runtime.block(quiz_xml)
+    questions = [dict(q) for q in block.questions]
+    questions[0] = dict(questions[0], options=[dict(o, correct=False) for o in questions[0]["options"]])
+    status, body = call(block, "studio_submit", {"values": {"questions": questions}})
+    assert status == 400
+    assert body["error"]["fields"]["questions[0].options"] == \
+        "keine richtige Antwort: markieren Sie genau eine Antwort als richtig"
+    assert body["error"]["message"] == "Bitte korrigieren Sie die markierten Felder."

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from .conftest import MODULE_ID, BlockRuntime, call
+from .conftest import BlockRuntime, call
 
 RIGHT = {"frage-eins": ["a"], "frage-zwei": ["a", "b"]}
 HALF = {"frage-eins": ["b"], "frage-zwei": ["a"]}  # 0 + 1 of 3 points
@@ -42,7 +42,7 @@ def test_correct_attempt_publishes_full_raw_score(runtime, quiz_xml):
     assert "Richtig." in body["result_html"] and "Ja." in body["result_html"]  # feedback per chosen option
     assert "A und B." in body["result_html"]  # explanation
     assert block.get_score() == (3.0, 3.0)
-    assert block.progress_record()["attempts"] == [100.0]
+    assert block.counting_percents() == [100.0] and block.attempts == 1
 
 
 def test_partial_credit_and_feedback_per_option(runtime, quiz_xml):
@@ -62,7 +62,7 @@ def test_best_attempt_counts(runtime, quiz_xml):
     call(block, "submit", {"answers": WRONG})
     grades = [g["value"] for g in runtime.published("grade")]
     assert grades == [3.0, 3.0]  # "best": the better first attempt still counts
-    assert block.progress_record()["attempts"] == [100.0, 0.0]
+    assert block.counting_percents() == [100.0, 0.0] and block.attempts == 2
 
 
 def test_attempts_are_limited_on_the_server(runtime, quiz_xml):
@@ -71,7 +71,7 @@ def test_attempts_are_limited_on_the_server(runtime, quiz_xml):
         assert call(block, "submit", {"answers": WRONG})[0] == 200
     status, body = call(block, "submit", {"answers": RIGHT})
     assert status == 403 and "attempts" in body["error"]
-    assert len(block.attempts) == 3 and len(runtime.published("grade")) == 3
+    assert block.attempts == 3 and len(runtime.published("grade")) == 3
     html = runtime.render(block, "student_view").body_html()
     assert "You have used all attempts." in html and "vamos-quiz-form\" hidden" in html
 
@@ -92,7 +92,7 @@ def test_submit_rejects_bad_input(runtime, quiz_xml, body):
     block = runtime.block(quiz_xml)
     status, payload = call(block, "submit", body)
     assert status == 400 and payload["error"]
-    assert runtime.published("grade") == [] and block.attempts == []
+    assert runtime.published("grade") == [] and block.attempts == 0 and block.attempt_history == []
 
 
 def test_submit_rejects_invalid_json_and_get(runtime, quiz_xml):
@@ -114,7 +114,7 @@ def test_state_persists_and_is_per_learner(runtime, quiz_xml):
     html = again.runtime.render(again, "student_view").body_html()
     assert "Passed. Well done!" in html and "100 %" in html
     bob = runtime.for_user("bob").get_block(usage)
-    assert bob.attempts == [] and "vamos-result" not in bob.runtime.render(bob, "student_view").body_html()
+    assert bob.attempts == 0 and "vamos-result" not in bob.runtime.render(bob, "student_view").body_html()
 
 
 def test_rescore_regrades_stored_answers(runtime, quiz_xml):
@@ -127,11 +127,11 @@ def test_rescore_regrades_stored_answers(runtime, quiz_xml):
 def test_generate_report_data(runtime, quiz_xml):
     block = runtime.block(quiz_xml)
     states = [
-        SimpleNamespace(username="alice", state={"attempts": [
+        SimpleNamespace(username="alice", state={"attempts": 2, "attempt_history": [
             {"answers": WRONG, "points": 0, "percent": 0.0, "submitted_at": "2026-01-02T10:00:00+00:00"},
             {"answers": RIGHT, "points": 3, "percent": 100.0, "submitted_at": "2026-01-02T11:00:00+00:00"}]}),
         SimpleNamespace(username="bob", state={}),
-        SimpleNamespace(username="carla", state={"attempts": [
+        SimpleNamespace(username="carla", state={"attempts": 1, "attempt_history": [
             {"answers": HALF, "points": 1, "percent": 33.33, "submitted_at": "2026-01-03T09:00:00+00:00"}]}),
     ]
     rows = list(block.generate_report_data(iter(states)))
@@ -145,26 +145,54 @@ def test_generate_report_data(runtime, quiz_xml):
     assert len(list(block.generate_report_data(iter(states), limit_responses=3))) == 3
 
 
-def test_studio_submit_validates(runtime, quiz_xml):
+def test_studio_submit_validates_settings(runtime, quiz_xml):
     block = runtime.block(quiz_xml)
     html = runtime.render(block, "studio_view").body_html()
-    assert all(f'name="{n}"' in html for n in ("display_name", "module_id", "weight"))
-    for bad in ({"weight": -1}, {"weight": "viel"}, {"weight": True}, {"module_id": ""}, {"module_id": "gibt-es-nicht"}):
+    assert all(f'name="{n}"' in html for n in ("display_name", "weight", "max_attempts", "passing_score"))
+    assert 'data-key="prompt"' in html and "Was ist richtig?" in html  # the question editor
+    for bad in ({"weight": -1}, {"weight": "viel"}, {"weight": True}, {"max_attempts": 1.5}, {"max_attempts": 500},
+                {"passing_score": 120}, {"attempt_scoring": "worst"}, {"display_name": " "}):
         status, body = call(block, "studio_submit", {"values": bad})
-        assert status == 400 and set(body["error"]["fields"]) == set(bad), bad
-    status, _ = call(block, "studio_submit", {"values": {"weight": "2.5", "display_name": "Test"}})
-    assert status == 200 and block.weight == 2.5 and block.display_name == "Test"
+        assert status == 400 and set(body["error"]["fields"]) == set(bad), (bad, body)
+    status, _ = call(block, "studio_submit", {"values": {"weight": "2.5", "display_name": "Test", "max_attempts": "5"}})
+    assert status == 200 and block.weight == 2.5 and block.display_name == "Test" and block.max_attempts == 5
 
 
-def test_quiz_of_unknown_module(runtime):
-    block = runtime.block('<vamos_quiz module_id="gibt-es-nicht"/>')
-    assert "This quiz is not available" in runtime.render(block, "student_view").body_html()
+def test_studio_submit_validates_questions_with_the_core(runtime, quiz_xml):
+    block = runtime.block(quiz_xml)
+    questions = [dict(q, options=[dict(o) for o in q["options"]]) for q in block.questions]
+    questions[0]["prompt"] = ""
+    questions[0]["options"][0]["correct"] = False  # single choice without a correct option
+    questions[1]["options"][2]["feedback"] = ""
+    questions[1]["lesson"] = "gibt-es-nicht"
+    status, body = call(block, "studio_submit", {"values": {"questions": questions}})
+    assert status == 400
+    fields = body["error"]["fields"]
+    assert set(fields) == {"questions[0].prompt", "questions[0].options", "questions[1].options[2].feedback",
+                           "questions[1].lesson"}, fields
+    assert "correct" in fields["questions[0].options"]
+    assert block.questions[0]["prompt"] == "Was ist richtig?"  # nothing saved
+    status, body = call(block, "studio_submit", {"values": {"questions": []}})
+    assert status == 400 and "questions" in body["error"]["fields"]
+    status, body = call(block, "studio_submit", {"values": {"questions": "keine"}})
+    assert status == 400 and "questions" in body["error"]["fields"]
+    good = [dict(q) for q in block.questions]
+    good[0] = dict(good[0], prompt="Was ist wirklich richtig?")
+    assert call(block, "studio_submit", {"values": {"questions": list(reversed(good))}})[0] == 200
+    assert [q["id"] for q in block.questions] == ["frage-zwei", "frage-eins"]
+    assert "Was ist wirklich richtig?" in runtime.render(block, "student_view").body_html()
+
+
+def test_quiz_without_questions(runtime):
+    block = runtime.block('<vamos_quiz display_name="Leer"/>')
+    assert "This quiz has no questions yet" in runtime.render(block, "student_view").body_html()
     assert call(block, "submit", {"answers": RIGHT})[0] == 400
+    assert block.max_score() == 0
 
 
-def test_german_feedback():
+def test_german_feedback(quiz_xml):
     runtime = BlockRuntime(language="de")
-    block = runtime.block(f'<vamos_quiz module_id="{MODULE_ID}"/>')
+    block = runtime.block(quiz_xml)
     _, body = call(block, "submit", {"answers": RIGHT})
     assert "Bestanden. Gut gemacht!" in body["result_html"]
 
@@ -175,9 +203,9 @@ def test_options_are_shuffled_per_learner_and_attempt(runtime, quiz_xml):
     from vamos_core.option_order import option_order
 
     block = runtime.block(quiz_xml)
-    module = block.get_module()
-    assert module.quiz.settings.shuffle_options is True
-    question = module.quiz.questions[1]
+    quiz = block.quiz()
+    assert quiz.settings.shuffle_options is True and block.shuffle_options is True
+    question = quiz.questions[1]
     key = f"{block.scope_ids.user_id}:{block.module_id}"
     first = block.option_order(question)
     assert first == block.option_order(question) == option_order(question, key, "0")
