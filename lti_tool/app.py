@@ -89,13 +89,14 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     i18n.init_app(app)
     app.jinja_env.globals["session_url"] = session_url
 
-    from .views import advantage, certificates, coordination, launch, learn, pages
+    from .views import advantage, certificates, coordination, credentials, launch, learn, pages
 
     app.register_blueprint(advantage.bp)
     app.register_blueprint(launch.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(learn.bp)
     app.register_blueprint(certificates.bp)
+    app.register_blueprint(credentials.bp)
     app.register_blueprint(coordination.bp)
     app.register_blueprint(coordination.choice_bp)
     _register_error_pages(app)
