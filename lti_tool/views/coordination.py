@@ -9,6 +9,7 @@ audit log; and the learners' organisation choice (``/organisation``). docs/lti.m
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -18,8 +19,9 @@ from flask import (Blueprint, Response, current_app, redirect, render_template, 
                    stream_with_context)
 from sqlalchemy import select
 
-from vamos_core.report_rows import funder_rows
-from vamos_core.reports import COMPLETION_COLUMNS, FUNDER_COLUMNS, csv_lines, write_xlsx
+from vamos_core.report_rows import anonymise_rows, funder_rows, named_rows, report_pseudonymiser, whole_months
+from vamos_core.reports import (COMPLETION_COLUMNS, FUNDER_COLUMNS, PSEUDONYMOUS_COMPLETION_COLUMNS, csv_lines,
+                                write_xlsx)
 
 from .. import coordination, dsgvo, organisations
 from .. import reports as queries
@@ -160,18 +162,26 @@ def _export(kind: str):
     with_names = kind == "completions" and request.args.get("names") == "1" and tool().config.report_allow_names
     db = tool().db
     totals = {m.id: len(m.lessons) for m in tool().catalog}
+    if kind == "funder":  # whole months (report_rows.whole_months): overlapping periods cannot be subtracted
+        since, until = whole_months(filters.since, filters.until)
+        filters = dataclasses.replace(filters, since=since, until=until)
     with db.session() as s:
         entry = coordination.audit(s, who, f"export_{kind}",
                                    {**filters.describe(), "format": fmt, "names": with_names})
         entry_id = entry.id
+    # A pseudonym key of this export alone: two exports cannot be joined by pseudonym.
+    pseudonym = report_pseudonymiser(tool().config.secret_key.encode("utf-8"), f"export_{kind}", str(entry_id))
 
     def rows():
         completion = queries.completion_rows(db, filters, totals, with_names)
         if kind == "funder":
             return funder_rows(completion, filters.since, filters.until)
-        return completion
+        return named_rows(completion, pseudonym) if with_names else anonymise_rows(completion, pseudonym)
 
-    columns = COMPLETION_COLUMNS if kind == "completions" else FUNDER_COLUMNS
+    if kind == "funder":
+        columns = FUNDER_COLUMNS
+    else:
+        columns = COMPLETION_COLUMNS if with_names else PSEUDONYMOUS_COMPLETION_COLUMNS
     stem = ("abschluesse" if kind == "completions" else "foerderbericht") + f"-{date.today().isoformat()}"
     if fmt == "xlsx":
         handle, path = tempfile.mkstemp(prefix="vamos-export-", suffix=".xlsx")
