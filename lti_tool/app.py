@@ -9,7 +9,7 @@ from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import keys
+from . import access_log, keys
 from .cache import LaunchCache, make_cache
 from .config import ToolConfig
 from .db import Database
@@ -52,6 +52,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     config = config or ToolConfig.from_env(**overrides)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    access_log.install()
 
     app = Flask(__name__, instance_path=str(config.instance_dir.resolve()))
     app.config.update(

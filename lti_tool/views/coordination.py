@@ -376,10 +376,14 @@ def learner_erase(pseudonym: str):
             report = dsgvo.access_report(s, s.get(Learner, learner.id))
         return render_template("dsgvo.html", query=pseudonym, found=learner, report=report, erased=False,
                                confirm_error=True, titles=_titles()), 400
+    # Sessions go first (nothing can be re-created while the rows go) and once more after the transaction, for
+    # a session a launch may have started meanwhile; outside the transaction (SQLite has one writer).
+    sessions = dsgvo.forget_sessions(tool().cache, learner.issuer, learner.sub)
     with tool().db.session() as s:
-        counts = dsgvo.erase(s, s.get(Learner, learner.id))
+        counts = {**dsgvo.erase(s, s.get(Learner, learner.id)), "sessions": sessions}
         coordination.audit(s, who, "dsgvo_erasure", {"pseudonym": learner.pseudonym, **counts},
                            sum(counts.values()))
+    dsgvo.forget_sessions(tool().cache, learner.issuer, learner.sub)
     return redirect(session_url("coord.learners", geloescht="1"), 303)
 
 
