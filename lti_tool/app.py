@@ -74,7 +74,8 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     with db.session() as s:
         keys.ensure_key(s)
     cache = make_cache(config, db)
-    platform_keys = PlatformKeys(cache, config.jwks_refetch_interval, config.jwks_cache_ttl)
+    platform_keys = PlatformKeys(cache, config.jwks_refetch_interval, config.jwks_cache_ttl,
+                                 refetch_spacing=config.jwks_refetch_spacing)
     validator = LaunchValidator(db, cache, platform_keys, config.jwt_leeway, config.max_token_age)
     tool = Tool(config, db, cache, platform_keys, validator)
     tool.catalog  # loaded now, not in the first learner's request (see lti_tool/catalog.py)

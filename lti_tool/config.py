@@ -51,7 +51,8 @@ class ToolConfig:
     max_token_age: int = 600  # an id_token issued longer ago than this is refused
     login_state_ttl: int = 600  # seconds between OIDC login and launch
     session_ttl: int = 8 * 3600  # lifetime of a learner's launch session
-    jwks_refetch_interval: int = 60  # at most one JWKS refetch per platform in this window
+    jwks_refetch_interval: int = 60  # at most one JWKS refetch per (platform, kid) and cause in this window
+    jwks_refetch_spacing: int = 5  # and at most one refetch per platform every so many seconds
     jwks_cache_ttl: int = 3600
     key_overlap_hours: int = 72  # old tool keys stay published this long after rotation
     verify_rate_limit: int = 30  # lookups of /verify/<code> per client address and window
