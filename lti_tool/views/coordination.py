@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import tempfile
 from datetime import date
 
 from flask import (Blueprint, Response, current_app, redirect, render_template, request, send_file, session,
                    stream_with_context)
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from vamos_core.report_rows import anonymise_rows, funder_rows, named_rows, report_pseudonymiser, whole_months
 from vamos_core.reports import (COMPLETION_COLUMNS, FUNDER_COLUMNS, PSEUDONYMOUS_COMPLETION_COLUMNS, csv_lines,
@@ -401,11 +403,27 @@ def audit_log():
 # ---------------------------------------------------------------- learners: organisation choice
 
 
+SAFE_PATH = re.compile(r"/[A-Za-z0-9_\-./]*")  # our routes: no %, no backslash, no whitespace or control characters
+SAFE_QUERY = re.compile(r"[A-Za-z0-9_\-.=&]*")
+
+
 def _safe_next() -> str:
+    """Where to go after the organisation choice: only a path of one of our own GET routes (with a plain query),
+    else the start page. Browsers drop tabs and newlines and read a backslash as a slash, so "/%09/evil.example"
+    or "/\\evil.example" would leave the site: nothing but the characters of our paths is accepted, and the
+    path must match a route."""
     target = request.values.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    path, _, query = target.partition("?")
+    if (len(target) > 2000 or not SAFE_PATH.fullmatch(path) or path.startswith("//") or "/../" in path + "/"
+            or not SAFE_QUERY.fullmatch(query)):
         return session_url("pages.start")
-    return target
+    try:
+        endpoint, _args = current_app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return session_url("pages.start")
+    if endpoint == "static":
+        return session_url("pages.start")
+    return path + ("?" + query if query else "")
 
 
 def _person():
