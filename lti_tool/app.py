@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -165,6 +165,11 @@ def _register_security_headers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; frame-ancestors *; base-uri 'none'; object-src 'none'",
         )
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Behind TLS (directly or via the proxy's X-Forwarded-Proto with VAMOS_PROXY_FIX) browsers must never fall
+        # back to plain HTTP: the session id travels in URLs. Not over plain HTTP (the local demo).
+        max_age = app.extensions["vamos"].config.hsts_max_age
+        if max_age > 0 and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Cache-Control", "no-store")
         return response

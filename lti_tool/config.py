@@ -46,6 +46,7 @@ class ToolConfig:
     secret_key: str = ""  # empty: a development secret kept in instance_dir
     base_url: str = ""  # public URL of the tool, used by the CLI to print tool URLs
     proxy_fix: int = 0  # number of trusted reverse proxies setting X-Forwarded-*
+    hsts_max_age: int = 31_536_000  # Strict-Transport-Security on HTTPS responses (one year); 0: off
     auto_migrate: bool | None = None  # default: on for SQLite, off otherwise
     jwt_leeway: int = 60  # seconds of clock skew tolerated for exp/iat
     max_token_age: int = 600  # an id_token issued longer ago than this is refused
