@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +18,7 @@ from lti_tool.app import create_app
 from lti_tool.models import Learner
 
 from .conftest import FIXTURE_CONTENT, make_config
-from .test_cross_process import _free_port
+from .test_cross_process import _free_port, wait_until_healthy
 from .test_learner import Visitor
 
 REPO = Path(__file__).parents[2]
@@ -109,16 +108,7 @@ def _gunicorn(tmp_path, log: Path, *extra: str) -> tuple[subprocess.Popen, str]:
         [sys.executable, "-m", "gunicorn", "-k", "gthread", "--workers", "1", "--threads", "2",
          "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log), *extra, "lti_tool:create_app()"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                return proc, url
-        except requests.RequestException:  # not listening yet, or the worker still loading the app
-            time.sleep(0.1)  # polling until the server answers (a condition, not a fixed wait)
-    proc.kill()
-    pytest.fail("gunicorn did not start")
+    return proc, wait_until_healthy(proc, f"http://127.0.0.1:{port}", 60)
 
 
 @pytest.mark.parametrize("documented", [False, True], ids=["gunicorn-default-format", "documented-format"])
