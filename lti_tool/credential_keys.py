@@ -61,9 +61,16 @@ def public_jwk(session: Session, kid: str, base: str) -> dict | None:
 
 
 def jwks(session: Session, base: str) -> dict:
-    """Every credential key ever used, newest first: none is withdrawn."""
-    rows = session.scalars(select(CredentialKey).order_by(CredentialKey.created_at.desc(), CredentialKey.kid))
-    return {"keys": [{**json.loads(k.public_jwk), "kid": key_url(base, k.kid)} for k in rows]}
+    """Every credential key ever used, newest first: none is withdrawn. Legacy keys (the LTI keys that signed
+    credentials before migration 0008, no private key here) also appear under their bare thumbprint, the kid
+    those old credentials name."""
+    keys = []
+    for key in session.scalars(select(CredentialKey).order_by(CredentialKey.created_at.desc(), CredentialKey.kid)):
+        public = json.loads(key.public_jwk)
+        keys.append({**public, "kid": key_url(base, key.kid)})
+        if not key.private_pem:
+            keys.append({**public, "kid": key.kid})
+    return {"keys": keys}
 
 
 def rotate(session: Session) -> tuple[CredentialKey, list[CredentialKey]]:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import jsonschema
@@ -119,3 +120,50 @@ def test_status_positions_are_random_and_unique(http_env):
     assert [i for i in (0, 1, 7, 8, 9, 131_071) if status_list.is_set(bits, i)] == [0, 7, 8, 131_071]
     with pytest.raises(ValueError):
         status_list.status_entry("https://x.example/s", status_list.LIST_SIZE)
+
+
+def test_credentials_signed_with_lti_keys_before_the_migration_keep_verifying(tmp_path):
+    """Migration 0008 moves the public LTI keys into the credential key set: a credential signed before it (kid = the
+    bare thumbprint of an LTI key) still verifies after the LTI keys rotated away."""
+    import jwt as pyjwt
+    from sqlalchemy import create_engine, text
+
+    from lti_tool import keys
+    from lti_tool.app import create_app
+    from lti_tool.db import upgrade
+    from vamos_core.certificates import SigningKey, sign_credential
+
+    from .conftest import make_config
+
+    url = f"sqlite:///{tmp_path / 'legacy.sqlite3'}"
+    engine = create_engine(url)
+    upgrade(engine, "0005")
+    old = keys.generate_key()
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO lti_tool_key (kid, private_pem, public_jwk, created_at) "
+                          "VALUES (:kid, :pem, :jwk, CURRENT_TIMESTAMP)"),
+                     {"kid": old.kid, "pem": old.private_pem, "jwk": old.public_jwk})
+    engine.dispose()
+    credential = {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "https://x.example/verify/1",
+                  "type": ["VerifiableCredential", "OpenBadgeCredential"], "issuer": {"id": "https://x.example/"},
+                  "validFrom": "2026-01-01T00:00:00Z", "credentialSubject": {"id": "urn:uuid:1", "achievement": {}}}
+    token = sign_credential(credential, SigningKey(old.private_pem, old.kid))  # as issued before 0008
+
+    app = create_app(make_config(tmp_path, {"database_url": url, "redis_url": "", "auto_migrate": True}))
+    try:
+        with app.extensions["vamos"].db.session() as s:
+            keys.rotate(s, timedelta(0))
+            keys.rotate(s, timedelta(0))
+        client = app.test_client()
+        assert old.kid not in {k["kid"] for k in client.get("/jwks").get_json()["keys"]}
+        published = client.get("/credentials/jwks").get_json()
+        key = pyjwt.PyJWKSet.from_dict(published)[old.kid]
+        assert pyjwt.decode(token, key.key, algorithms=["RS256"], options={"verify_aud": False})["jti"]
+        assert client.get(f"/credentials/keys/{old.kid}").status_code == 200
+        # the legacy key never signs: new credentials use a key of their own
+        with app.extensions["vamos"].db.session() as s:
+            from lti_tool import credential_keys
+
+            assert credential_keys.current(s).kid != old.kid
+    finally:
+        app.extensions["vamos"].db.dispose()

@@ -26,6 +26,13 @@ def upgrade() -> None:
     with op.batch_alter_table('certificates') as batch:
         batch.add_column(sa.Column('status_index', sa.Integer(), nullable=True))
         batch.create_index('ix_certificates_status_index', ['status_index'], unique=True)
+    # Credentials issued so far were signed with LTI keys, whose kid is the bare thumbprint. Their public keys move
+    # into the credential key set as legacy keys (no private key: they never sign again), so those credentials keep
+    # verifying after the LTI keys rotate away (lti_tool.credential_keys.jwks publishes them under both kids).
+    op.execute(sa.text(
+        "INSERT INTO credential_keys (kid, private_pem, public_jwk, created_at, retired_at) "
+        "SELECT kid, '', public_jwk, created_at, COALESCE(retire_at, created_at) FROM lti_tool_key"
+    ))
 
 
 def downgrade() -> None:
