@@ -37,7 +37,7 @@ def settings() -> certs.IssuerSettings:
     return certs.issuer_settings(public_base())
 
 
-def _public(response: Response, max_age: int = 300) -> Response:
+def public_response(response: Response, max_age: int = 300) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response
@@ -58,13 +58,13 @@ def key(kid: str):
         abort(404)
     response = jsonify(jwk)
     response.mimetype = "application/jwk+json"
-    return _public(response, 86400)
+    return public_response(response, 86400)
 
 
 @bp.route("/credentials/jwks")
 def jwks():
     with tool().db.session() as s:
-        return _public(jsonify(credential_keys.jwks(s, public_base())))
+        return public_response(jsonify(credential_keys.jwks(s, public_base())))
 
 
 @bp.route("/credentials/status/revocation")
@@ -76,18 +76,28 @@ def status():
                                                   certs.revoked_status_indexes(tool().db))
     with tool().db.session() as s:
         signing = credential_keys.signing_key(s, base)
-    return _public(Response(sign_credential(document, signing), mimetype=MEDIA_TYPE), 300)
+    return public_response(Response(sign_credential(document, signing), mimetype=MEDIA_TYPE), 300)
+
+
+def profile_document(issuer_id: str | None = None) -> dict:
+    profile = issuer_profile(settings())
+    if issuer_id:
+        profile["id"] = issuer_id
+    return {"@context": ["https://www.w3.org/ns/credentials/v2",
+                         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"], **profile}
+
+
+def wants_json() -> bool:
+    return _wants_json("")[1]
 
 
 @bp.route("/issuer")
 @bp.route("/issuer.json")
 def issuer():
-    profile = {"@context": ["https://www.w3.org/ns/credentials/v2",
-                            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-               **issuer_profile(settings())}
-    if request.path.endswith(".json") or _wants_json("")[1]:
-        return _public(jsonify(profile))
-    return _public(Response(render_template("credential_public.html", kind="issuer", profile=profile)))
+    profile = profile_document()
+    if request.path.endswith(".json") or wants_json():
+        return public_response(jsonify(profile))
+    return public_response(Response(render_template("credential_public.html", kind="issuer", profile=profile)))
 
 
 def _module(module_id: str, version: str) -> ModuleInfo | None:
@@ -106,8 +116,8 @@ def achievement(module_id: str, version: str):
     data = {"@context": ["https://www.w3.org/ns/credentials/v2",
                          "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"], **build_achievement(info, settings())}
     if as_json:
-        return _public(jsonify(data))
-    return _public(Response(render_template("credential_public.html", kind="achievement", achievement=data,
+        return public_response(jsonify(data))
+    return public_response(Response(render_template("credential_public.html", kind="achievement", achievement=data,
                                             info=info)))
 
 
@@ -127,4 +137,4 @@ def achievement_image(module_id: str, version: str):
         f'<text x="200" y="260" text-anchor="middle" font-family="sans-serif" font-size="16" fill="#444">'
         f'{html.escape(info.version)}</text></svg>'
     )
-    return _public(Response(svg, mimetype="image/svg+xml"), 86400)
+    return public_response(Response(svg, mimetype="image/svg+xml"), 86400)

@@ -347,6 +347,12 @@ def test_cli_report_from_the_lti_database(app, tmp_path, capsys, monkeypatch):
         assert main(["report", "completions", "--from-lti", "--platform", B, "--with-names", "-o", str(out)]) == 0
         assert {row[0] for row in csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig")))} >= {"Berta 0"}
     assert ids
+    # every export from the database is in its audit log, the one with names marked as such (issue 16)
+    with app.extensions["vamos"].db.session() as s:
+        cli = [(e.action, e.actor, json.loads(e.details)["names"], e.row_count) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("%_cli")).order_by(AuditEntry.id))]
+    assert cli == [("export_completions_cli", "cli", False, 11), ("export_funder_cli", "cli", False, 3),
+                   ("export_completions_cli", "cli", True, 2)]
 
 
 def test_rows_from_lti_streams_with_progress(app):

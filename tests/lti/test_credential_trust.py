@@ -160,6 +160,9 @@ def test_credentials_signed_with_lti_keys_before_the_migration_keep_verifying(tm
         key = pyjwt.PyJWKSet.from_dict(published)[old.kid]
         assert pyjwt.decode(token, key.key, algorithms=["RS256"], options={"verify_aud": False})["jti"]
         assert client.get(f"/credentials/keys/{old.kid}").status_code == 200
+        # their issuer id was the tool's root: it answers with the profile for machines
+        legacy = client.get("/", headers={"Accept": "application/json"}).get_json()
+        assert legacy["id"] == "http://localhost/" and "Profile" in legacy["type"]
         # the legacy key never signs: new credentials use a key of their own
         with app.extensions["vamos"].db.session() as s:
             from lti_tool import credential_keys
