@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 
-from jwcrypto.jwk import JWK
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vamos_core.certificates import SigningKey
 
+from . import keys
 from .models import CredentialKey, utcnow
 
 KEY_PATH = "/credentials/keys/"
@@ -29,12 +29,9 @@ def key_url(base: str, kid: str) -> str:
 
 
 def generate_key() -> CredentialKey:
-    jwk = JWK.generate(kty="RSA", size=2048)
-    kid = jwk.thumbprint()
-    public = json.loads(jwk.export_public())
-    public.update({"alg": "RS256", "use": "sig"})
-    return CredentialKey(kid=kid, private_pem=jwk.export_to_pem(private_key=True, password=None).decode(),
-                         public_jwk=json.dumps(public), created_at=utcnow())
+    """An RSA key made like the LTI keys (thumbprint as kid), kept in the credential key table."""
+    made = keys.generate_key()
+    return CredentialKey(kid=made.kid, private_pem=made.private_pem, public_jwk=made.public_jwk, created_at=utcnow())
 
 
 def current(session: Session) -> CredentialKey:
