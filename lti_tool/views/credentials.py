@@ -23,6 +23,7 @@ from .. import credential_keys
 bp = Blueprint("credentials", __name__)
 
 JSON_TYPES = ("application/json", "application/ld+json")
+CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 
 
 def tool():
@@ -83,8 +84,7 @@ def profile_document(issuer_id: str | None = None) -> dict:
     profile = issuer_profile(settings())
     if issuer_id:
         profile["id"] = issuer_id
-    return {"@context": ["https://www.w3.org/ns/credentials/v2",
-                         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"], **profile}
+    return {"@context": CONTEXT, **profile}
 
 
 def wants_json() -> bool:
@@ -113,12 +113,11 @@ def achievement(module_id: str, version: str):
     info = _module(module_id, version)
     if info is None:
         abort(404)
-    data = {"@context": ["https://www.w3.org/ns/credentials/v2",
-                         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"], **build_achievement(info, settings())}
+    data = {"@context": CONTEXT, **build_achievement(info, settings())}
     if as_json:
         return public_response(jsonify(data))
-    return public_response(Response(render_template("credential_public.html", kind="achievement", achievement=data,
-                                            info=info)))
+    return public_response(Response(render_template("credential_public.html", kind="achievement",
+                                                    achievement=data, info=info)))
 
 
 @bp.route("/achievements/<module_id>/<version>/image.svg")
@@ -126,14 +125,14 @@ def achievement_image(module_id: str, version: str):
     info = _module(module_id, version)
     if info is None:
         abort(404)
-    title = html.escape(info.title)
+    title, short = html.escape(info.title), html.escape(info.title[:34])  # cut before escaping: no broken entity
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400" viewBox="0 0 400 400" role="img" '
         f'aria-label="{title}"><title>{title}</title>'
         '<circle cx="200" cy="200" r="190" fill="#0b5394"/><circle cx="200" cy="200" r="165" fill="#ffffff"/>'
         '<text x="200" y="150" text-anchor="middle" font-family="sans-serif" font-size="34" fill="#0b5394" '
         'font-weight="bold">VAMOs</text>'
-        f'<text x="200" y="215" text-anchor="middle" font-family="sans-serif" font-size="20" fill="#222">{title[:34]}</text>'
+        f'<text x="200" y="215" text-anchor="middle" font-family="sans-serif" font-size="20" fill="#222">{short}</text>'
         f'<text x="200" y="260" text-anchor="middle" font-family="sans-serif" font-size="16" fill="#444">'
         f'{html.escape(info.version)}</text></svg>'
     )
