@@ -28,6 +28,11 @@ class DemoUser:
     label: str
     roles: tuple[str, ...]
 
+    @property
+    def email(self) -> str:
+        # LMSs send the e-mail address with the name; the tool must not keep it anywhere.
+        return f"{self.id}.demo@lms.example.org"
+
 
 DEMO_USERS = {
     "lernende": DemoUser("lernende", "Lea Lernende (Lernende)", (ROLE + "membership#Learner",)),
@@ -238,7 +243,7 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
         link = self.platform.links.get(hint.get("link", ""))
         if link is None:
             abort(400, "unknown resource link")
-        self.set_user_data(user.id, list(user.roles), full_name=user.label)
+        self.set_user_data(user.id, list(user.roles), full_name=user.label, email_address=user.email)
         self.set_resource_link_claim(hint["link"], title=link["title"])
         self.set_launch_context_claim(
             self.platform.context_id,
@@ -265,7 +270,7 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
 
     def _prepare_deep_link(self, user: DemoUser) -> None:
         """An LtiDeepLinkingRequest (lti1p3platform's deep linking claim) for placing modules."""
-        self.set_user_data(user.id, list(user.roles), full_name=user.label)
+        self.set_user_data(user.id, list(user.roles), full_name=user.label, email_address=user.email)
         self.set_launch_context_claim(
             self.platform.context_id, context_title=self.platform.context_title, context_label="DEMO",
             context_types=["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],

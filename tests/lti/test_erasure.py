@@ -13,11 +13,12 @@ from sqlalchemy import select, text
 
 from lti_tool.models import Base, Learner, LtiUser, ModuleProgress, ProgressEvent
 
-from .conftest import error_code
+from .conftest import error_code, unverified_claims
 from .test_certificates_lti import MODULE, code_on, complete_over_http, http_env, launch_as  # noqa: F401
 
 SUB = "lernende"  # the demo platform's user id of Lea (sub and login_hint)
 NAME = "Lea Lernende"
+EMAIL = "lernende.demo@lms.example.org"  # sent by the demo platform in every launch (lti1p3platform's email claim)
 
 
 def _everything_stored(env) -> str:
@@ -54,6 +55,8 @@ def test_erasure_leaves_nothing_to_replay_and_no_trace(http_env, caplog):
     code = code_on(page.text)
     csrf = _csrf(browser.get(f"{module_url}/lesson/{lesson}", params={"ls": sid}).text)
     assert SUB in _everything_stored(env) and NAME in _everything_stored(env)  # the check can see them
+    assert EMAIL == unverified_claims(login.id_token).get("email")  # the LMS sent it …
+    assert EMAIL not in _everything_stored(env)  # … and the tool never stored it, not even in the session
 
     # The coordinator erases Lea.
     kim, kim_sid = launch_as(env, "koordination")
@@ -88,7 +91,7 @@ def test_erasure_leaves_nothing_to_replay_and_no_trace(http_env, caplog):
         assert s.scalar(select(Learner).where(Learner.sub == SUB).limit(1)) is None
 
     stored = _everything_stored(env)
-    assert SUB not in stored and NAME not in stored
+    assert SUB not in stored and NAME not in stored and EMAIL not in stored and "@lms.example.org" not in stored
     # /verify: only "widerrufen"
     verify = requests.get(f"{env.tool_url}/verify/{code}.json", timeout=10).json()
     assert verify == {"status": "revoked", "code": code}
@@ -98,5 +101,5 @@ def test_erasure_leaves_nothing_to_replay_and_no_trace(http_env, caplog):
     ours = [r.getMessage() for r in caplog.records
             if r.name != "urllib3.connectionpool" and not platform_paths.search(r.getMessage())]
     assert any("/lti/login" in line for line in ours)  # the tool's access log is among them
-    leaked = [line for line in ours if SUB in line or NAME in line]
+    leaked = [line for line in ours if SUB in line or NAME in line or "@lms.example.org" in line]
     assert leaked == [], "\n".join(leaked)
