@@ -71,6 +71,8 @@ TEST = [
     "pycel>=1.0b30",  # computes the formulas of the XLSX templates in tests/core/test_downloads.py
     "pypdf>=4.0",  # certificate tests read text and attachments back
     "PyJWT[crypto]>=2.8",  # certificate tests verify the credential with a second JOSE library
+    "joserfc>=1.0",  # a third, independent JOSE library: old credentials verified by dereferencing their kid
+    "jsonschema>=4.21",  # credentials checked against 1EdTech's Open Badges 3.0 JSON schema (tests/certificates/vendor)
 ]
 
 # `make bench` (bench/): the HTTP load client, the pylti1p3 baseline's cache, and a profiler for hot paths.

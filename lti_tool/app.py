@@ -5,11 +5,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import keys
+from . import access_log, keys
 from .cache import LaunchCache, make_cache
 from .config import ToolConfig
 from .db import Database
@@ -78,6 +78,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     config = config or ToolConfig.from_env(**overrides)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    access_log.install()
 
     app = Flask(__name__, instance_path=str(config.instance_dir.resolve()))
     app.config.update(
@@ -99,7 +100,8 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     with db.session() as s:
         keys.ensure_key(s)
     cache = make_cache(config, db)
-    platform_keys = PlatformKeys(cache, config.jwks_refetch_interval, config.jwks_cache_ttl)
+    platform_keys = PlatformKeys(cache, config.jwks_refetch_interval, config.jwks_cache_ttl,
+                                 refetch_spacing=config.jwks_refetch_spacing)
     validator = LaunchValidator(db, cache, platform_keys, config.jwt_leeway, config.max_token_age)
     tool = Tool(config, db, cache, platform_keys, validator)
     tool.catalog  # loaded now, not in the first learner's request (see lti_tool/catalog.py)
@@ -115,13 +117,14 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     i18n.init_app(app)
     app.jinja_env.globals["session_url"] = session_url
 
-    from .views import advantage, authoring, certificates, coordination, launch, learn, pages
+    from .views import advantage, authoring, certificates, coordination, credentials, launch, learn, pages
 
     app.register_blueprint(advantage.bp)
     app.register_blueprint(launch.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(learn.bp)
     app.register_blueprint(certificates.bp)
+    app.register_blueprint(credentials.bp)
     app.register_blueprint(coordination.bp)
     app.register_blueprint(coordination.choice_bp)
     app.register_blueprint(authoring.bp)
@@ -189,6 +192,11 @@ def _register_security_headers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; frame-ancestors *; base-uri 'none'; object-src 'none'",
         )
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Behind TLS (directly or via the proxy's X-Forwarded-Proto with VAMOS_PROXY_FIX) browsers must never fall
+        # back to plain HTTP: the session id travels in URLs. Not over plain HTTP (the local demo).
+        max_age = app.extensions["vamos"].config.hsts_max_age
+        if max_age > 0 and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from sqlalchemy import Integer, Text, cast, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,10 @@ class LaunchCache(Protocol):
     def incr(self, key: str, ttl: int) -> int:
         """Add one to a counter (created at 0 with ``ttl`` if absent) and return the new value,
         atomically across processes: the rate limit of /verify counts with it."""
+
+    def delete_matching(self, prefix: str, predicate: Callable[[Any], bool]) -> int:
+        """Delete every entry under ``prefix`` whose value satisfies ``predicate``; returns how many. A scan over
+        the prefix, for the rare erasure (Art. 17) of a person's launch sessions, never for a request."""
 
 
 class RedisCache:
@@ -74,6 +78,14 @@ class RedisCache:
         pipe.set(self._k(key), 0, ex=max(1, int(ttl)), nx=True)
         pipe.incr(self._k(key))
         return int(pipe.execute()[1])
+
+    def delete_matching(self, prefix: str, predicate: Callable[[Any], bool]) -> int:
+        count = 0
+        for key in self.client.scan_iter(self._k(prefix) + "*", count=1000):
+            raw = self.client.get(key)
+            if raw is not None and predicate(json.loads(raw)):
+                count += self.client.delete(key)
+        return count
 
     def clear_prefix(self) -> None:
         """Remove this cache's keys (tests, and `vamos lti` maintenance)."""
@@ -146,6 +158,16 @@ class SqlCache:
                 .returning(CacheEntry.value)
             ).scalar_one()
         return int(value)
+
+    def delete_matching(self, prefix: str, predicate: Callable[[Any], bool]) -> int:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self.db.session() as s:
+            keys = [key for key, value in s.execute(
+                select(CacheEntry.key, CacheEntry.value).where(CacheEntry.key.like(escaped + "%", escape="\\")))
+                if predicate(json.loads(value))]
+            if keys:
+                s.execute(delete(CacheEntry).where(CacheEntry.key.in_(keys)))
+        return len(keys)
 
     def purge_expired(self) -> int:
         with self.db.session() as s:

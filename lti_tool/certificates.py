@@ -9,7 +9,10 @@
   with the record, so an old certificate stays reproducible and a course ZIP renders nothing.
 * **Pseudonymous subject**: credentials name the learner by ``urn:uuid:`` of a random UUID per
   (issuer, sub) (table ``learners``), never by ``sub`` or an e-mail address.
-* **Signed with the tool's current key** (``lti_tool.keys``), so the ``kid`` resolves at /jwks.
+* **Signed with the current credential key** (``lti_tool.credential_keys``), never with an LTI key: the
+  ``kid`` is the URL of that key, which stays published however often the LTI keys rotate.
+* **Revocation is visible**: every new credential carries a ``credentialStatus`` entry at a random position
+  (``status_index``) of the published Bitstring Status List; revocation and erasure set its bit.
 """
 from __future__ import annotations
 
@@ -40,7 +43,9 @@ from vamos_core.certificates import (
 from vamos_core.certificates.issuer import DEFAULT_ISSUER_ID
 from vamos_core.model import Module
 
-from . import keys
+from vamos_core.certificates import status_list
+
+from . import credential_keys
 from .db import Database
 from .models import Certificate, Learner, ModuleProgress, ProgressEvent, ResourceLink, utcnow
 from .progress import Learner as Person
@@ -101,12 +106,22 @@ def clean_reason(text: str | None) -> str | None:
 # ---------------------------------------------------------------- records
 
 
+STATUS_LIST_PATH = "/credentials/status/revocation"
+
+
 def issuer_settings(base_url: str = "") -> IssuerSettings:
-    """``VAMOS_CERT_*`` settings; without an explicit issuer id the tool's public URL is the issuer."""
+    """``VAMOS_CERT_*`` settings; without an explicit issuer id the tool publishes the issuer profile at
+    ``<base>/issuer``. Achievement definitions are published below the tool's URL."""
     settings = IssuerSettings.from_env()
-    if settings.issuer_id == DEFAULT_ISSUER_ID and base_url:
-        settings = IssuerSettings(**{**asdict(settings), "issuer_id": base_url.rstrip("/") + "/"})
-    return settings
+    if not base_url:
+        return settings
+    base = base_url.rstrip("/")
+    issuer_id = base + "/issuer" if settings.issuer_id == DEFAULT_ISSUER_ID else settings.issuer_id
+    return IssuerSettings(**{**asdict(settings), "issuer_id": issuer_id, "public_base": base})
+
+
+def status_list_url(base: str) -> str:
+    return base.rstrip("/") + STATUS_LIST_PATH
 
 
 def snapshot(info: ModuleInfo) -> str:
@@ -169,14 +184,35 @@ def latest(db: Database, person: Person, module_id: str) -> Certificate | None:
     return next((c for c in rows if c.status == Certificate.VALID), rows[0] if rows else None)
 
 
-def _signing_key(db: Database) -> SigningKey:
+def _base_of(issuer: IssuerSettings) -> str:
+    return issuer.public_base or issuer.issuer_id
+
+
+def _signing_key(db: Database, base: str) -> SigningKey:
     with db.session() as s:
-        key = keys.ensure_key(s)
-        return SigningKey(private_pem=key.private_pem, kid=key.kid)
+        return credential_keys.signing_key(s, base)
 
 
 def _generate(data: CertificateData, db: Database) -> tuple[bytes, str]:
-    return generate_certificate(data, _signing_key(db))
+    return generate_certificate(data, _signing_key(db, _base_of(data.issuer)))
+
+
+def _free_status_index(db: Database) -> int:
+    """A random unused position in the status list (a rare collision with a concurrent issuer is caught by the
+    unique index and retried by the caller)."""
+    with db.session() as s:
+        for _ in range(64):
+            index = status_list.random_index()
+            if s.scalar(select(Certificate.id).where(Certificate.status_index == index)) is None:
+                return index
+    raise RuntimeError("status list nearly full")
+
+
+def _status(db: Database, issuer: IssuerSettings) -> tuple[int | None, dict | None]:
+    if not issuer.public_base:  # no URL to publish a list at (core tests, CLI without a base URL)
+        return None, None
+    index = _free_status_index(db)
+    return index, status_list.status_entry(status_list_url(issuer.public_base), index)
 
 
 def ensure_issued(
@@ -200,38 +236,44 @@ def ensure_issued(
         subject_id = learner.subject_id
         learner_id = learner.id
     info = ModuleInfo.from_module(module)
-    code = new_code()
-    now = utcnow()
-    completed_at = row.completed_at or now
-    data = CertificateData(
-        learner_name=name,
-        learner_pseudonym=subject_id,
-        module=info,
-        completed_at=aware(completed_at).astimezone(LOCAL_TZ),
-        verification_code=code,
-        verify_url=verify_url(code),
-        issuer=issuer,
-        score=row.quiz_score if info.show_score and row.quiz_score is not None else None,
-        issued_at=aware(now),
-    )
-    pdf, token = _generate(data, db)  # ~0.2 s, outside every transaction
-    try:
-        with db.session() as s:
-            cert = Certificate(
-                learner_id=learner_id, module_id=module.id, module_snapshot=snapshot(info),
-                learner_name=data.learner_name, completed_at=completed_at, score=data.score,
-                verification_code=data.verification_code, credential_id=data.credential_uri,
-                credential_jwt=token, pdf=pdf, status=Certificate.VALID, created_at=now,
-            )
-            s.add(cert)
-    except IntegrityError:
-        # A concurrent request issued it first (partial unique index): theirs is the certificate.
-        winner = latest(db, person, module.id)
-        if winner is None:
-            raise
-        return winner
-    log.info("certificate issued module=%s id=%s", module.id, cert.id)
-    return latest(db, person, module.id)
+    for attempt in range(3):
+        code = new_code()
+        now = utcnow()
+        completed_at = row.completed_at or now
+        index, entry = _status(db, issuer)
+        data = CertificateData(
+            learner_name=name,
+            learner_pseudonym=subject_id,
+            module=info,
+            completed_at=aware(completed_at).astimezone(LOCAL_TZ),
+            verification_code=code,
+            verify_url=verify_url(code),
+            issuer=issuer,
+            score=row.quiz_score if info.show_score and row.quiz_score is not None else None,
+            issued_at=aware(now),
+            credential_status=entry,
+        )
+        pdf, token = _generate(data, db)  # ~0.2 s, outside every transaction
+        try:
+            with db.session() as s:
+                cert = Certificate(
+                    learner_id=learner_id, module_id=module.id, module_snapshot=snapshot(info),
+                    learner_name=data.learner_name, completed_at=completed_at, score=data.score,
+                    verification_code=data.verification_code, credential_id=data.credential_uri,
+                    credential_jwt=token, pdf=pdf, status=Certificate.VALID, created_at=now, status_index=index,
+                )
+                s.add(cert)
+        except IntegrityError:
+            # A concurrent request issued it first (partial unique index): theirs is the certificate.
+            winner = latest(db, person, module.id)
+            if winner is not None:
+                return winner
+            if attempt == 2:
+                raise
+            continue  # a concurrent issuer took the same status list position: try another one
+        log.info("certificate issued module=%s id=%s", module.id, cert.id)
+        return latest(db, person, module.id)
+    raise AssertionError("unreachable")
 
 
 def get(db: Database, cert_id: int, *, with_pdf: bool = False) -> Certificate | None:
@@ -275,6 +317,7 @@ def reissue(db: Database, cert_id: int, name: str, verify_url: VerifyUrl, issuer
         raise CertificateStateError("not valid")
     now = utcnow()
     code = new_code()
+    index, entry = _status(db, issuer)
     data = CertificateData(
         learner_name=name,
         learner_pseudonym=old.learner.subject_id,
@@ -285,6 +328,7 @@ def reissue(db: Database, cert_id: int, name: str, verify_url: VerifyUrl, issuer
         issuer=issuer,
         score=old.score,
         issued_at=aware(now),
+        credential_status=entry,
     )
     pdf, token = _generate(data, db)
     with db.session() as s:
@@ -300,7 +344,7 @@ def reissue(db: Database, cert_id: int, name: str, verify_url: VerifyUrl, issuer
             learner_id=locked.learner_id, module_id=locked.module_id, module_snapshot=locked.module_snapshot,
             learner_name=data.learner_name, completed_at=locked.completed_at, score=locked.score,
             verification_code=data.verification_code, credential_id=data.credential_uri, credential_jwt=token,
-            pdf=pdf, status=Certificate.VALID, created_at=now,
+            pdf=pdf, status=Certificate.VALID, created_at=now, status_index=index,
         )
         s.add(new)
         s.flush()
@@ -376,3 +420,24 @@ def course_zip(db: Database, issuer: str, context_pk: int | None, verify_url: Ve
     count = write_zip(entries(), out)
     out.seek(0)
     return out, count
+
+
+# ---------------------------------------------------------------- published for verifiers
+
+
+def revoked_status_indexes(db: Database) -> list[int]:
+    """The status list positions of every certificate that no longer stands (revoked, replaced or erased)."""
+    with db.session() as s:
+        return list(s.scalars(select(Certificate.status_index).where(
+            Certificate.status_index.is_not(None), Certificate.status != Certificate.VALID)))
+
+
+def achievement_snapshot(db: Database, module_id: str, version: str) -> ModuleInfo | None:
+    """The module as it was certified in ``version`` (for achievement ids of versions no longer in the catalogue)."""
+    with db.session() as s:
+        for raw in s.scalars(select(Certificate.module_snapshot).where(Certificate.module_id == module_id)
+                             .order_by(Certificate.id.desc()).limit(500)):
+            info = json.loads(raw)
+            if info.get("version") == version:
+                return ModuleInfo(**{**info, "objectives": tuple(info.get("objectives", ()))})
+    return None

@@ -124,6 +124,19 @@ def cmd_rotate_keys(args) -> int:
     return 0
 
 
+def cmd_rotate_credential_key(args) -> int:
+    """A new credential signing key. Old credential keys stay published: credentials they signed must verify."""
+    from . import credential_keys
+
+    _config, db = _db()
+    with db.session() as s:
+        new, old = credential_keys.rotate(s)
+        print(f"new credential key {new.kid}")
+        for key in old:
+            print(f"credential key {key.kid} no longer signs and stays published")
+    return 0
+
+
 def cmd_sync_scores(args) -> int:
     """Send the score outbox (AGS): one pass with --once, else until stopped (SIGTERM/Ctrl-C)."""
     import signal
@@ -249,6 +262,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     rotate = lti_sub.add_parser("rotate-keys", help="add a new tool signing key; old keys retire after an overlap")
     rotate.add_argument("--overlap-hours", type=int, help="default VAMOS_KEY_OVERLAP_HOURS (72)")
     rotate.set_defaults(func=cmd_rotate_keys)
+    rotate_cred = lti_sub.add_parser("rotate-credential-key",
+                                     help="add a new key for signing credentials; old ones stay published")
+    rotate_cred.set_defaults(func=cmd_rotate_credential_key)
 
     sync = lti_sub.add_parser("sync-scores", help="send scores to the platforms' gradebooks (AGS outbox worker)")
     sync.add_argument("--once", action="store_true", help="send what is due now, then exit")

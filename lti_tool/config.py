@@ -46,12 +46,14 @@ class ToolConfig:
     secret_key: str = ""  # empty: a development secret kept in instance_dir
     base_url: str = ""  # public URL of the tool, used by the CLI to print tool URLs
     proxy_fix: int = 0  # number of trusted reverse proxies setting X-Forwarded-*
+    hsts_max_age: int = 31_536_000  # Strict-Transport-Security on HTTPS responses (one year); 0: off
     auto_migrate: bool | None = None  # default: on for SQLite, off otherwise
     jwt_leeway: int = 60  # seconds of clock skew tolerated for exp/iat
     max_token_age: int = 600  # an id_token issued longer ago than this is refused
     login_state_ttl: int = 600  # seconds between OIDC login and launch
     session_ttl: int = 8 * 3600  # lifetime of a learner's launch session
-    jwks_refetch_interval: int = 60  # at most one JWKS refetch per platform in this window
+    jwks_refetch_interval: int = 60  # at most one JWKS refetch per (platform, kid) and cause in this window
+    jwks_refetch_spacing: int = 5  # and at most one refetch per platform every so many seconds
     jwks_cache_ttl: int = 3600
     key_overlap_hours: int = 72  # old tool keys stay published this long after rotation
     verify_rate_limit: int = 30  # lookups of /verify/<code> per client address and window

@@ -8,6 +8,9 @@
   removed: ``/verify/<code>`` answers "widerrufen" with module and date but no personal data. The learners row
   keeps its random pseudonym (the certificates hang on it) but its ``sub`` is replaced by a random token, so
   nothing links it to the LMS account any more.
+  Every launch session of the person (in Redis or the SQL launch cache: issuer, ``sub``, the name from the LMS) is
+  deleted with it (``forget_sessions``), so an old session id, cookie or link finds nothing and cannot re-create
+  the person.
 * **Retention** (``vamos lti retention``): people without activity for N days (``VAMOS_RETENTION_DAYS``,
   default 730) are pseudonymised: their ``sub`` is replaced by a random token in every table, the keys derived
   from it are replaced, LMS accounts and outbox rows (which carry the sub) are deleted, and revoked certificates
@@ -170,6 +173,15 @@ def erase(session: Session, learner: Learner) -> dict[str, int]:
     learner.last_seen_at = None
     session.flush()
     return counts
+
+
+def forget_sessions(cache, issuer: str, sub: str) -> int:
+    """Delete the person's launch sessions (after ``erase``): they hold the sub and the name from the LMS, and a
+    replayed session would re-create a learner, a progress row and events."""
+    from .sessions import PREFIX
+
+    return cache.delete_matching(PREFIX, lambda data: isinstance(data, dict) and data.get("issuer") == issuer
+                                 and data.get("sub") == sub)
 
 
 def _strip_certificates(session: Session, learner_id: int, only_revoked: bool) -> int:

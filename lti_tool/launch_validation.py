@@ -210,7 +210,16 @@ class LaunchValidator:
         reg_id, client_id, key_set_url = reg.id, reg.client_id, reg.key_set_url
 
         pem = self.keys.public_key_pem(reg_id, key_set_url, kid)
-        claims = self._verify(id_token, pem, issuer, client_id)
+        try:
+            claims = self._verify(id_token, pem, issuer, client_id)
+        except LaunchError as exc:
+            if exc.detail != "InvalidSignatureError":
+                raise
+            # The platform may have replaced its key under the same kid: one rate-limited refetch, one more check.
+            fresh = self.keys.refetch_after_failure(reg_id, key_set_url, kid, pem)
+            if fresh is None:
+                raise
+            claims = self._verify(id_token, fresh, issuer, client_id)
         check_message_claims(claims)
 
         login = self._consume_login(state, reg_id, claims)

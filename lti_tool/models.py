@@ -295,8 +295,26 @@ class Certificate(Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     replaced_by: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # --- issue 16 (migration 0008): the credential's position in the published revocation status list
+    # (W3C Bitstring Status List); None for credentials issued before status lists existed.
+    status_index: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True, index=True)
 
     learner: Mapped[Learner] = relationship(lazy="joined", innerjoin=True)
+
+
+class CredentialKey(Base):
+    """A key that signs credentials (issue 16, migration 0008), separate from the LTI keys (``ToolKey``):
+    LTI keys rotate and retire; a credential key stays published for as long as any credential it signed
+    may be checked, i.e. for ever. ``retired_at`` only ends its signing. ``kid`` is the JWK thumbprint; the
+    credential's JOSE header names the key by the URL ``<base>/credentials/keys/<kid>``."""
+
+    __tablename__ = "credential_keys"
+
+    kid: Mapped[str] = mapped_column(String(100), primary_key=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 BUNDESLAENDER = (

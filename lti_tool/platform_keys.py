@@ -1,8 +1,16 @@
 """Platform public keys (JWKS), fetched over HTTPS and cached in the shared launch cache.
 
-Platforms rotate their keys: an id_token with a ``kid`` we do not know triggers one refetch of
-the platform's key set, at most once per ``refetch_interval`` per registration, shared by all
-processes (a flood of tokens with made-up kids must not make us hammer the platform).
+Platforms rotate their keys. Two events trigger a refetch of the platform's key set:
+
+* an id_token with a ``kid`` we do not know — at most once per ``refetch_interval`` **per (registration, kid)**,
+  so a request with a made-up kid spends only its own allowance, never that of the platform's real new kid;
+* a signature that does not verify with the cached key of a known kid (a platform that replaced its key under
+  the same kid) — once per ``refetch_interval`` per (registration, kid), then the token is checked once more.
+
+Both share a per-registration spacing (``refetch_spacing``, 5 s; 0 = off): a flood of tokens with made-up kids
+cannot make us hammer the platform, and it cannot keep a real new kid out for longer than the spacing either —
+every refetch it causes brings the platform's current key set into the cache. All limits live in the shared
+launch cache, across processes.
 
 A key found is also remembered in the process for ``MEMO_SECONDS``, so a launch needs no cache read for it;
 the shared cache keeps a key set for ``cache_ttl`` anyway, so this adds no new staleness worth the name.
@@ -10,6 +18,7 @@ the shared cache keeps a key set for ``cache_ttl`` anyway, so this adds no new s
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 from typing import Callable
@@ -42,9 +51,11 @@ class PlatformKeys:
         refetch_interval: int = 60,
         cache_ttl: int = 3600,
         fetch: Callable[[str], dict] = _http_get_json,
+        refetch_spacing: int = 5,
     ):
         self.cache = cache
         self.refetch_interval = refetch_interval
+        self.refetch_spacing = refetch_spacing
         self.cache_ttl = cache_ttl
         self.fetch = fetch
         self._memo = TtlMemo(MEMO_SECONDS, max_entries=1000)
@@ -76,15 +87,43 @@ class PlatformKeys:
             # its key just after we first fetched must still get its new kid looked up.
             keys = self._fetch(registration_id, key_set_url)
         found = _find(keys, kid)
-        if found is None and self.cache.add("jwks-refetch:" + registration_id, 1, self.refetch_interval):
+        if found is None and self._may_refetch(registration_id, "kid", kid):
             keys = self._fetch(registration_id, key_set_url)
             found = _find(keys, kid)
         if found is None:
             raise LaunchError("unknown_key", 401, "kid not in platform key set")
-        try:
-            return _pem(json.dumps(found, sort_keys=True))
-        except Exception as exc:  # malformed key material from the platform
-            raise LaunchError("unknown_key", 401, "unusable platform key") from exc
+        return _pem_of(found)
+
+    def refetch_after_failure(self, registration_id: str, key_set_url: str, kid: str, failed_pem: bytes) -> bytes | None:
+        """After a signature failure with the cached key of ``kid``: the key published now, if a refetch is allowed
+        and brought a different key under that kid; else None (the failure stands)."""
+        if not self._may_refetch(registration_id, "signature", kid):
+            return None
+        found = _find(self._fetch(registration_id, key_set_url), kid)
+        if found is None:
+            return None
+        pem = _pem_of(found)
+        self._memo.put((registration_id, key_set_url, kid), pem)
+        return None if pem == failed_pem else pem
+
+    def _may_refetch(self, registration_id: str, reason: str, kid: str) -> bool:
+        """Once per interval per (registration, reason, kid), and at most one refetch per registration every
+        ``refetch_spacing`` seconds; an allowance is only spent when the refetch happens."""
+        digest = hashlib.sha256(kid.encode("utf-8", "replace")).hexdigest()[:32]
+        own = f"jwks-refetch:{registration_id}:{reason}:{digest}"
+        if not self.cache.add(own, 1, self.refetch_interval):
+            return False
+        if self.refetch_spacing > 0 and not self.cache.add(f"jwks-refetch:{registration_id}", 1, self.refetch_spacing):
+            self.cache.delete(own)  # not spent: the registration's spacing refused it
+            return False
+        return True
+
+
+def _pem_of(found: dict) -> bytes:
+    try:
+        return _pem(json.dumps(found, sort_keys=True))
+    except Exception as exc:  # malformed key material from the platform
+        raise LaunchError("unknown_key", 401, "unusable platform key") from exc
 
 
 @functools.lru_cache(maxsize=64)

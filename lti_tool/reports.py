@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Float, Integer, and_, cast, exists, func, or_, select, text
+from sqlalchemy import DateTime, Float, Integer, String, and_, cast, exists, func, literal, or_, select, text
 from sqlalchemy.sql import ColumnElement
 
 from .models import Certificate, Learner, LearnerOrganisation, ModuleProgress, Organisation, ProgressEvent, \
@@ -272,11 +272,11 @@ def completion_query(filters: Filters, with_names: bool = False, dialect: str = 
     the order ``completion_rows`` unpacks."""
     low, high = utc_bounds(filters.since, filters.until)
     done = func.coalesce(ModuleProgress.lessons_done, "")
-    learner = (func.coalesce(func.nullif(Certificate.learner_name, ""), Learner.pseudonym) if with_names
-               else Learner.pseudonym)
+    name = func.nullif(Certificate.learner_name, "") if with_names else literal(None, String)
     query = (_progress_from()
              .add_columns(
-                 learner,
+                 Learner.pseudonym,
+                 name,
                  func.coalesce(func.nullif(Organisation.name, ""), NO_ORGANISATION),
                  func.coalesce(Organisation.bundesland, ""),
                  ModuleProgress.module_id,
@@ -305,9 +305,11 @@ def completion_query(filters: Filters, with_names: bool = False, dialect: str = 
 def completion_rows(db, filters: Filters, lessons_total: Mapping[str, int] | None = None,
                     with_names: bool = False, batch: int = STREAM_BATCH) -> Iterator[dict[str, Any]]:
     """One dict per learner and module with the keys of ``vamos_core.reports.COMPLETION_COLUMNS`` plus
-    ``bundesland`` and ``certificate_at`` (for ``report_rows.funder_rows``). Streamed from a server-side cursor
+    ``bundesland`` and ``certificate_at`` (for ``report_rows.funder_rows``) and ``name``. ``learner`` is the
+    learner's internal random id (also their credential subject): never exported as it is — the exports put a
+    per-report pseudonym in its place (``report_rows.anonymise_rows`` / ``named_rows``). Streamed from a server-side cursor
     (PostgreSQL) in batches: memory stays bounded however many rows there are. Times are local (Berlin).
-    ``with_names``: the name printed on the learner's certificate instead of the pseudonym, where there is one."""
+    ``with_names``: ``name`` is the name printed on the learner's certificate, where there is one."""
     totals = lessons_total or {}
     total_of = totals.get
     dialect = db.engine.dialect.name
@@ -318,9 +320,10 @@ def completion_rows(db, filters: Filters, lessons_total: Mapping[str, int] | Non
             # PostgreSQL does for cursors (nested loops over indexes: 1.4–1.8 times the server time of an export).
             conn.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
-        for learner, organisation, land, module_id, started, done, score, completed, code, cert_at in result:
+        for learner, name, organisation, land, module_id, started, done, score, completed, code, cert_at in result:
             yield {
                 "learner": learner,
+                "name": name,
                 "organisation": organisation,
                 "bundesland": land,
                 "module": module_id,
@@ -378,6 +381,19 @@ def rows_from_lti(database_url: str, modules: Sequence[str] | None = None, since
             if progress is not None and count % 10000 == 0:
                 progress((count, total))
             yield row
+    finally:
+        db.dispose()
+
+
+def audit_cli_export(database_url: str, action: str, details: dict, row_count: int) -> None:
+    """An export made with ``vamos report`` from this database, in the audit log (actor "cli")."""
+    from .coordination import audit
+    from .db import Database
+
+    db = Database(database_url)
+    try:
+        with db.session() as s:
+            audit(s, None, action, details, row_count)
     finally:
         db.dispose()
 

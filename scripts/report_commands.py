@@ -22,11 +22,16 @@ from vamos_core.report_rows import (
     ALLOW_NAMES_ENV,
     OrganisationMapError,
     Pseudonymiser,
+    anonymise_rows,
     funder_rows,
     load_organisations,
+    named_rows,
     names_allowed,
+    report_pseudonymiser,
+    whole_months,
 )
-from vamos_core.reports import COMPLETION_COLUMNS, FUNDER_COLUMNS, write_csv, write_xlsx
+from vamos_core.reports import (COMPLETION_COLUMNS, FUNDER_COLUMNS, PSEUDONYMOUS_COMPLETION_COLUMNS, write_csv,
+                                write_xlsx)
 
 SECRET_ENV = "VAMOS_OPENEDX_CLIENT_SECRET"
 CLIENT_ID_ENV = "VAMOS_OPENEDX_CLIENT_ID"
@@ -127,6 +132,42 @@ def _learner_label(args: argparse.Namespace) -> Callable[[str], str] | None:
     return Pseudonymiser(secrets.token_bytes(32))
 
 
+def _lti_pseudonymiser() -> Pseudonymiser:
+    """Pseudonyms of a report from the LTI database for the purpose "completions": keyed by VAMOS_PSEUDONYM_KEY
+    (the same for every report of this purpose, where the operator wants periodic reports to match), else by a
+    random key of this run. Never the learners' internal ids, which are their credential subjects."""
+    key = os.environ.get(PSEUDONYM_KEY_ENV, "").encode("utf-8")
+    if len(key) >= 16:
+        return report_pseudonymiser(key, "completions", "")
+    return report_pseudonymiser(secrets.token_bytes(32), "completions", secrets.token_hex(8))
+
+
+def _report_rows(args: argparse.Namespace, rows):
+    """The rows and columns of the chosen report: aggregated funder rows, or completion rows with pseudonyms (no
+    certificate codes, dates to the day) unless names are allowed and asked for."""
+    if args.report_kind == "funder":
+        return funder_rows(rows, args.since, args.until), FUNDER_COLUMNS, "Förderbericht"
+    with_names = bool(getattr(args, "with_names", False))
+    if args.source == "lti":
+        pseudonym = _lti_pseudonymiser()
+        rows = named_rows(rows, pseudonym) if with_names else anonymise_rows(rows, pseudonym)
+    elif not with_names:
+        rows = anonymise_rows(rows, None)  # the learner label is already the pseudonym (_learner_label)
+    return rows, COMPLETION_COLUMNS if with_names else PSEUDONYMOUS_COMPLETION_COLUMNS, "Abschlüsse"
+
+
+def _audit(args: argparse.Namespace, count: int) -> None:
+    """Exports from the LTI database are recorded in its audit log, like the coordinators' exports."""
+    if args.source != "lti":
+        return
+    from lti_tool.reports import audit_cli_export
+
+    audit_cli_export(os.environ[DATABASE_ENV], f"export_{args.report_kind}_cli", {
+        "names": bool(getattr(args, "with_names", False)), "modules": args.module or [],
+        "platforms": args.platform or [], "since": args.since.isoformat() if args.since else None,
+        "until": args.until.isoformat() if args.until else None}, count)
+
+
 def _check_source(args: argparse.Namespace) -> str | None:
     if args.since and args.until and args.since > args.until:
         return "--since is after --until"
@@ -164,7 +205,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print("--delimiter only applies to CSV", file=sys.stderr)
         return 2
     if args.source == "lti":
-        # Pseudonyms are the learners' random ids of the LTI tool; names only from certificates, if allowed.
+        # Per-report pseudonyms (_lti_pseudonymiser); names only from certificates, if allowed.
         if getattr(args, "with_names", False) and not names_allowed():
             print(f"--with-names is not allowed here: the operator must set {ALLOW_NAMES_ENV}=1",
                   file=sys.stderr)
@@ -181,6 +222,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"organisation mapping: {exc}", file=sys.stderr)
         return 2
 
+    if args.report_kind == "funder":  # whole months: reports for overlapping periods cannot be subtracted
+        args.since, args.until = whole_months(args.since, args.until)
     progress = TerminalProgress()
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -193,10 +236,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(str(exc), file=sys.stderr)
             return 2
-        if args.report_kind == "funder":
-            rows, columns, sheet = funder_rows(rows, args.since, args.until), FUNDER_COLUMNS, "Förderbericht"
-        else:
-            columns, sheet = COMPLETION_COLUMNS, "Abschlüsse"
+        rows, columns, sheet = _report_rows(args, rows)
         if fmt == "xlsx":
             count = write_xlsx(rows, columns, str(temp), sheet=sheet)
         else:
@@ -205,6 +245,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         progress.finish()
         os.chmod(temp, 0o600)  # personal data: readable by the coordinator only
         os.replace(temp, output)
+        _audit(args, count)
     except OpenEdxError as exc:
         progress.finish()
         print(f"error: {exc}", file=sys.stderr)

@@ -1,8 +1,14 @@
 """Source-independent helpers for report rows: pseudonyms, the organisation mapping and the funder aggregation.
 
-A *source* (``openedx_api.rows_from_openedx`` now, the LTI database later) yields completion rows as dicts with
-the keys of ``reports.COMPLETION_COLUMNS`` and, optionally, ``bundesland`` and ``certificate_at``. The writers in
-``reports`` take those rows directly; ``funder_rows`` turns them into aggregated, suppressed funder rows.
+A *source* (``openedx_api.rows_from_openedx``, ``lti_tool.reports.completion_rows``) yields completion rows as dicts
+with the keys of ``reports.COMPLETION_COLUMNS`` and, optionally, ``bundesland`` and ``certificate_at``.
+
+* ``anonymise_rows`` makes the pseudonymised completion report: a pseudonym of its own per report and purpose
+  (``report_pseudonymiser``: never the credential subject or anything else shown publicly), dates to the day, and
+  "ja"/"nein" instead of the certificate code (a code opens /verify, which shows the name).
+* ``funder_rows`` aggregates per module × organisation × Bundesland × month over *whole months* and publishes each
+  count through ``reports.control_counts`` (rounding to base 5, 1–4 suppressed): differences of cells, and of
+  reports for overlapping periods, reveal no count below the threshold (docs/reports.md).
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from .reports import FUNDER_COUNT_KEYS, suppress_small_counts
+from .reports import FUNDER_COUNT_KEYS, control_counts
 
 ALLOW_NAMES_ENV = "VAMOS_REPORT_ALLOW_NAMES"  # the operator's switch for names in learner-level reports
 PSEUDONYM_PREFIX = "p-"
@@ -43,6 +49,58 @@ class Pseudonymiser:
 
     def __repr__(self) -> str:
         return "Pseudonymiser(***)"
+
+
+def report_pseudonymiser(secret: bytes, purpose: str, report_id: str) -> Pseudonymiser:
+    """The pseudonyms of one report for one purpose: keyed by HMAC(secret, purpose, report id). Two reports (or two
+    purposes) give the same learner different pseudonyms, so reports cannot be joined with each other, and no
+    pseudonym equals a credential subject or any other value the tool publishes."""
+    if len(secret) < 16:
+        raise ValueError("the report secret must have at least 16 bytes")
+    key = hmac.new(secret, f"vamos-report\x00{purpose}\x00{report_id}".encode("utf-8"), hashlib.sha256).digest()
+    return Pseudonymiser(key)
+
+
+def _to_day(value: Any) -> Any:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def anonymise_rows(rows: Iterable[Mapping[str, Any]],
+                   pseudonym: Pseudonymiser | None) -> Iterator[dict[str, Any]]:
+    """Completion rows for the pseudonymised report (columns ``reports.PSEUDONYMOUS_COMPLETION_COLUMNS``).
+    ``pseudonym`` None: the source already put a pseudonym into ``learner`` (Open edX: HMAC of the username)."""
+    for row in rows:
+        out = dict(row)
+        out.pop("name", None)
+        if pseudonym is not None:
+            out["learner"] = pseudonym(str(row.get("learner") or ""))
+        out["certificate"] = "ja" if row.get("certificate_code") else "nein"
+        out["certificate_code"] = None
+        for key in ("started_at", "completed_at", "certificate_at"):
+            out[key] = _to_day(out.get(key))
+        yield out
+
+
+def named_rows(rows: Iterable[Mapping[str, Any]], pseudonym: Pseudonymiser) -> Iterator[dict[str, Any]]:
+    """Completion rows with names, where the operator allows them: the name on the learner's certificate, else the
+    report's pseudonym (never the internal id, which is the credential subject)."""
+    for row in rows:
+        out = dict(row)
+        out["learner"] = row.get("name") or pseudonym(str(row.get("learner") or ""))
+        yield out
+
+
+def whole_months(since: date | None, until: date | None) -> tuple[date | None, date | None]:
+    """The period widened to whole calendar months. A funder cell is one month: when every report counts whole
+    months, two reports for overlapping periods show the same value in every month they share, and subtracting
+    them reveals nothing (a period ending on the 14th and one ending on the 15th would otherwise differ by the
+    people of the 15th)."""
+    if since is not None:
+        since = since.replace(day=1)
+    if until is not None:
+        following = date(until.year + (until.month == 12), until.month % 12 + 1, 1)
+        until = date.fromordinal(following.toordinal() - 1)
+    return since, until
 
 
 class OrganisationMapError(ValueError):
@@ -86,8 +144,10 @@ def funder_rows(rows: Iterable[Mapping[str, Any]], since: date | None = None, un
                 suppress: bool = True) -> Iterator[dict[str, Any]]:
     """Counts per module × organisation × Bundesland × month (``YYYY-MM``): *started* in the month of
     ``started_at``, *completed* in the month of ``completed_at``, *certificates* in the month of ``certificate_at``
-    (or ``completed_at``) of rows with a certificate code. Only events within since..until count. Memory grows with
-    the number of groups, not of learners. Small counts are suppressed (``reports.suppress_small_counts``)."""
+    (or ``completed_at``) of rows with a certificate. Only events within the whole months of since..until count
+    (``whole_months``; the source must deliver the rows of those months). Memory grows with the number of groups,
+    not of learners. Counts pass disclosure control (``reports.control_counts``) unless ``suppress`` is False."""
+    since, until = whole_months(since, until)
     counts: dict[tuple[str, str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FUNDER_COUNT_KEYS, 0))
 
     def add(row: Mapping[str, Any], day: date | None, key: str) -> None:
@@ -99,9 +159,9 @@ def funder_rows(rows: Iterable[Mapping[str, Any]], since: date | None = None, un
     for row in rows:
         add(row, _day(row.get("started_at")), "started")
         add(row, _day(row.get("completed_at")), "completed")
-        if row.get("certificate_code"):
+        if row.get("certificate_code") or row.get("certificate") == "ja":
             add(row, _day(row.get("certificate_at")) or _day(row.get("completed_at")), "certificates")
     for (module, organisation, bundesland, month) in sorted(counts):
         out = {"module": module, "organisation": organisation, "bundesland": bundesland, "month": month,
                **counts[(module, organisation, bundesland, month)]}
-        yield suppress_small_counts(out) if suppress else out
+        yield control_counts(out) if suppress else out

@@ -3,7 +3,8 @@
 Rows come from an iterator (a server-side cursor in the LTI tool), so memory stays bounded however many
 rows there are. Two safety rules live here, once for every channel:
 - CSV cells that a spreadsheet would run as a formula are neutralised (OWASP: prefix with an apostrophe);
-- small counts in aggregated funder reports are suppressed, so no single person can be singled out.
+- counts in aggregated funder reports go through disclosure control (``control_counts``: rounding to base 5,
+  counts 1–4 suppressed), so no single person can be singled out, also not by subtracting cells (docs/reports.md).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 SUPPRESSION_THRESHOLD = 5
 SUPPRESSED = "<5"
+ROUNDING_BASE = 5  # = the threshold: every published count other than 0 stands for at least 3 possible true counts
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,12 @@ COMPLETION_COLUMNS = (
     Column("quiz_score", "Quiz-Ergebnis (%)"),
     Column("completed_at", "Abgeschlossen am"),
     Column("certificate_code", "Zertifikatscode"),
+)
+# The pseudonymised completion report (the default): a per-report pseudonym, dates to the day, and whether there is
+# a certificate instead of its code (a code opens /verify, which shows the name): report_rows.anonymise_rows.
+PSEUDONYMOUS_COMPLETION_COLUMNS = (
+    *COMPLETION_COLUMNS[:-1],
+    Column("certificate", "Zertifikat"),
 )
 
 FUNDER_COLUMNS = (
@@ -55,12 +63,46 @@ def neutralise_formula(value: str) -> str:
 
 def suppress_small_counts(row: dict[str, Any], keys: Sequence[str] = FUNDER_COUNT_KEYS,
                           threshold: int = SUPPRESSION_THRESHOLD) -> dict[str, Any]:
-    """Counts from 1 to threshold-1 become "<5". Zero stays visible: it reveals nobody."""
+    """Counts from 1 to threshold-1 become "<5". Zero stays visible: it reveals nobody.
+    Alone this does not survive differencing (8 started − 7 certificates = 1): funder reports use ``control_counts``."""
     out = dict(row)
     for key in keys:
         value = out.get(key)
         if isinstance(value, int) and 0 < value < threshold:
             out[key] = SUPPRESSED
+    return out
+
+
+def rounded_count(value: int, base: int = ROUNDING_BASE, threshold: int = SUPPRESSION_THRESHOLD) -> int | str:
+    """Disclosure control of one count, as statistical offices publish small-area counts: 0 stays 0, 1 to
+    threshold-1 become "<5", larger counts are rounded to the nearest multiple of ``base`` (halves up: 5–7 → 5,
+    8–12 → 10, 13–17 → 15). Every published value other than 0 stands for at least three true counts, so the
+    difference of any two published values never pins down a count of 1–4 (docs/reports.md)."""
+    if value <= 0:
+        return 0
+    if value < threshold:
+        return SUPPRESSED
+    return max(base, base * ((value + base // 2) // base))
+
+
+def count_range(published: int | str, base: int = ROUNDING_BASE,
+                threshold: int = SUPPRESSION_THRESHOLD) -> range:
+    """Every true count that ``rounded_count`` publishes as ``published`` (what an attacker can infer)."""
+    if published == SUPPRESSED:
+        return range(1, threshold)
+    value = int(published)
+    if value == 0:
+        return range(0, 1)
+    low = max(threshold, value - base // 2)
+    return range(low, value + base // 2 + (0 if base % 2 else -1) + 1)
+
+
+def control_counts(row: dict[str, Any], keys: Sequence[str] = FUNDER_COUNT_KEYS) -> dict[str, Any]:
+    out = dict(row)
+    for key in keys:
+        value = out.get(key)
+        if isinstance(value, int):
+            out[key] = rounded_count(value)
     return out
 
 

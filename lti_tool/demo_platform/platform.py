@@ -28,6 +28,11 @@ class DemoUser:
     label: str
     roles: tuple[str, ...]
 
+    @property
+    def email(self) -> str:
+        # LMSs send the e-mail address with the name; the tool must not keep it anywhere.
+        return f"{self.id}.demo@lms.example.org"
+
 
 DEMO_USERS = {
     "lernende": DemoUser("lernende", "Lea Lernende (Lernende)", (ROLE + "membership#Learner",)),
@@ -56,9 +61,19 @@ def public_pem(private_pem: str) -> str:
 
 
 class DemoRegistration(Registration):
+    fixed_kid: str | None = None  # a platform that changed its key under the same kid (tests)
+
     def get_kid(self):
+        if self.fixed_kid:
+            return self.fixed_kid
         key = self.get_platform_private_key()
         return _public_and_kid(key)[1] if key else None
+
+    def get_jwks(self):
+        keys = super().get_jwks()
+        if self.fixed_kid:
+            keys = [{**key, "kid": self.fixed_kid} for key in keys]
+        return keys
 
 
 @dataclass
@@ -89,6 +104,7 @@ class DemoPlatform:
     extra_members: list[dict] = field(default_factory=list)  # roster members besides DEMO_USERS
     members_page_size: int = 2
     custom: dict = field(default_factory=dict)  # further custom parameters of every link (e.g. organisation)
+    fixed_kid: str | None = None  # set by rotate_key(keep_kid=True)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -112,8 +128,10 @@ class DemoPlatform:
         return self.issuer + "/lti/jwks"
 
     def registration(self) -> Registration:
+        reg = DemoRegistration()
+        reg.fixed_kid = self.fixed_kid
         return (
-            DemoRegistration()
+            reg
             .set_iss(self.issuer)
             .set_client_id(self.client_id)
             .set_deployment_id(self.deployment_id)
@@ -128,9 +146,13 @@ class DemoPlatform:
     def kid(self) -> str:
         return self.registration().get_kid()
 
-    def rotate_key(self) -> str:
-        """Replace the platform's signing key, as platforms do; the old key is no longer published."""
+    def rotate_key(self, keep_kid: bool = False) -> str:
+        """Replace the platform's signing key, as platforms do; the old key is no longer published.
+        ``keep_kid``: publish the new key under the old kid (some platforms number their keys "1", "2", …
+        and reuse a number)."""
         with self._lock:
+            if keep_kid:
+                self.fixed_kid = self.kid()
             self.private_key = new_private_key()
         return self.kid()
 
@@ -221,7 +243,7 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
         link = self.platform.links.get(hint.get("link", ""))
         if link is None:
             abort(400, "unknown resource link")
-        self.set_user_data(user.id, list(user.roles), full_name=user.label)
+        self.set_user_data(user.id, list(user.roles), full_name=user.label, email_address=user.email)
         self.set_resource_link_claim(hint["link"], title=link["title"])
         self.set_launch_context_claim(
             self.platform.context_id,
@@ -248,7 +270,7 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
 
     def _prepare_deep_link(self, user: DemoUser) -> None:
         """An LtiDeepLinkingRequest (lti1p3platform's deep linking claim) for placing modules."""
-        self.set_user_data(user.id, list(user.roles), full_name=user.label)
+        self.set_user_data(user.id, list(user.roles), full_name=user.label, email_address=user.email)
         self.set_launch_context_claim(
             self.platform.context_id, context_title=self.platform.context_title, context_label="DEMO",
             context_types=["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],

@@ -23,6 +23,7 @@ from vamos_core.certificates import MEDIA_TYPE, InvalidCode, certificate_filenam
 
 from .. import certificates as certs
 from .. import progress
+from ..dsgvo import ERASED_REASON
 from ..errors import MESSAGES, PageError
 from ..models import Certificate, LtiContext
 from ..roles import COORDINATOR
@@ -239,23 +240,24 @@ def _wants_json(code: str) -> tuple[str, bool]:
 
 
 def _describe(cert: Certificate) -> dict:
+    """What /verify tells anybody holding the code: the minimum a verifier needs (status, module, the day of
+    completion, issuer; the name of a valid certificate, so a changed name on a PDF shows). No score, no times of
+    day, no reason of a revocation, no credential (the holder downloads that from their own module page). For an
+    erased person only "widerrufen"."""
+    if cert.status != Certificate.VALID and cert.revoked_reason == ERASED_REASON:
+        return {"status": cert.status, "code": cert.verification_code}
     info = certs.module_info(cert)
     data = {
         "status": cert.status,
         "code": cert.verification_code,
-        "name": cert.learner_name,
         "module": {"id": info.id, "title": info.title, "version": info.version, "hours": info.hours},
-        "completed_at": certs.aware(cert.completed_at).astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
-        "issued_at": certs.aware(cert.created_at).astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
-        "score": cert.score,
-        "credential_id": cert.credential_id,
+        "completed_on": certs.aware(cert.completed_at).astimezone(certs.LOCAL_TZ).date().isoformat(),
         "issuer": issuer().organisation_name,
     }
     if cert.status == Certificate.VALID:
-        data["credential"] = cert.credential_jwt
+        data["name"] = cert.learner_name
     else:
-        data["revoked_at"] = certs.aware(cert.revoked_at).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-        data["revoked_reason"] = cert.revoked_reason
+        data["revoked_on"] = certs.aware(cert.revoked_at).astimezone(certs.LOCAL_TZ).date().isoformat()
         replacement = certs.get(tool().db, cert.replaced_by) if cert.replaced_by else None
         data["replaced_by"] = replacement.verification_code if replacement else None
     return data
@@ -264,8 +266,10 @@ def _describe(cert: Certificate) -> dict:
 def _verify_page(status: str, http_status: int, code: str = "", cert: Certificate | None = None):
     details = None
     if cert is not None:
-        details = {**_describe(cert), "completed": local_date(cert.completed_at),
-                   "revoked": local_date(cert.revoked_at) if cert.revoked_at else None}
+        details = _describe(cert)
+        if "module" in details:  # not erased
+            details.update(completed=local_date(cert.completed_at),
+                           revoked=local_date(cert.revoked_at) if cert.revoked_at else None)
     return render_template("verify.html", status=status, code=code, details=details), http_status
 
 

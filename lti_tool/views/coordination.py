@@ -9,17 +9,21 @@ audit log; and the learners' organisation choice (``/organisation``). docs/lti.m
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import tempfile
 from datetime import date
 
 from flask import (Blueprint, Response, current_app, redirect, render_template, request, send_file, session,
                    stream_with_context)
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
-from vamos_core.report_rows import funder_rows
-from vamos_core.reports import COMPLETION_COLUMNS, FUNDER_COLUMNS, csv_lines, write_xlsx
+from vamos_core.report_rows import anonymise_rows, funder_rows, named_rows, report_pseudonymiser, whole_months
+from vamos_core.reports import (COMPLETION_COLUMNS, FUNDER_COLUMNS, PSEUDONYMOUS_COMPLETION_COLUMNS, csv_lines,
+                                write_xlsx)
 
 from .. import coordination, dsgvo, organisations
 from .. import reports as queries
@@ -170,18 +174,26 @@ def _export(kind: str):
     with_names = kind == "completions" and request.args.get("names") == "1" and tool().config.report_allow_names
     db = tool().db
     totals = {m.id: len(m.lessons) for m in _modules(who)}
+    if kind == "funder":  # whole months (report_rows.whole_months): overlapping periods cannot be subtracted
+        since, until = whole_months(filters.since, filters.until)
+        filters = dataclasses.replace(filters, since=since, until=until)
     with db.session() as s:
         entry = coordination.audit(s, who, f"export_{kind}",
                                    {**filters.describe(), "format": fmt, "names": with_names})
         entry_id = entry.id
+    # A pseudonym key of this export alone: two exports cannot be joined by pseudonym.
+    pseudonym = report_pseudonymiser(tool().config.secret_key.encode("utf-8"), f"export_{kind}", str(entry_id))
 
     def rows():
         completion = queries.completion_rows(db, filters, totals, with_names)
         if kind == "funder":
             return funder_rows(completion, filters.since, filters.until)
-        return completion
+        return named_rows(completion, pseudonym) if with_names else anonymise_rows(completion, pseudonym)
 
-    columns = COMPLETION_COLUMNS if kind == "completions" else FUNDER_COLUMNS
+    if kind == "funder":
+        columns = FUNDER_COLUMNS
+    else:
+        columns = COMPLETION_COLUMNS if with_names else PSEUDONYMOUS_COMPLETION_COLUMNS
     stem = ("abschluesse" if kind == "completions" else "foerderbericht") + f"-{date.today().isoformat()}"
     if fmt == "xlsx":
         handle, path = tempfile.mkstemp(prefix="vamos-export-", suffix=".xlsx")
@@ -376,10 +388,14 @@ def learner_erase(pseudonym: str):
             report = dsgvo.access_report(s, s.get(Learner, learner.id))
         return render_template("dsgvo.html", query=pseudonym, found=learner, report=report, erased=False,
                                confirm_error=True, titles=_titles(who)), 400
+    # Sessions go first (nothing can be re-created while the rows go) and once more after the transaction, for
+    # a session a launch may have started meanwhile; outside the transaction (SQLite has one writer).
+    sessions = dsgvo.forget_sessions(tool().cache, learner.issuer, learner.sub)
     with tool().db.session() as s:
-        counts = dsgvo.erase(s, s.get(Learner, learner.id))
+        counts = {**dsgvo.erase(s, s.get(Learner, learner.id)), "sessions": sessions}
         coordination.audit(s, who, "dsgvo_erasure", {"pseudonym": learner.pseudonym, **counts},
                            sum(counts.values()))
+    dsgvo.forget_sessions(tool().cache, learner.issuer, learner.sub)
     return redirect(session_url("coord.learners", geloescht="1"), 303)
 
 
@@ -397,11 +413,27 @@ def audit_log():
 # ---------------------------------------------------------------- learners: organisation choice
 
 
+SAFE_PATH = re.compile(r"/[A-Za-z0-9_\-./]*")  # our routes: no %, no backslash, no whitespace or control characters
+SAFE_QUERY = re.compile(r"[A-Za-z0-9_\-.=&]*")
+
+
 def _safe_next() -> str:
+    """Where to go after the organisation choice: only a path of one of our own GET routes (with a plain query),
+    else the start page. Browsers drop tabs and newlines and read a backslash as a slash, so "/%09/evil.example"
+    or "/\\evil.example" would leave the site: nothing but the characters of our paths is accepted, and the
+    path must match a route."""
     target = request.values.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    path, _, query = target.partition("?")
+    if (len(target) > 2000 or not SAFE_PATH.fullmatch(path) or path.startswith("//") or "/../" in path + "/"
+            or not SAFE_QUERY.fullmatch(query)):
         return session_url("pages.start")
-    return target
+    try:
+        endpoint, _args = current_app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return session_url("pages.start")
+    if endpoint == "static":
+        return session_url("pages.start")
+    return path + ("?" + query if query else "")
 
 
 def _person():

@@ -54,6 +54,11 @@ def healthz():
 
 @bp.route("/")
 def index():
+    from . import credentials
+
+    if credentials.wants_json():
+        # Credentials issued before the issuer profile moved to /issuer name the tool's root as their issuer id.
+        return credentials.public_response(jsonify(credentials.profile_document(_base_url() + "/")))
     urls = registrations.tool_urls(_base_url())
     return render_template("index.html", urls=urls)
 

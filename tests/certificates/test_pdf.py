@@ -107,6 +107,37 @@ def test_name_font_follows_the_script(certificates):
     assert not any("Arabic" in f for f in base_fonts(certificates["cyrillic"][1]))
 
 
+def _subset_names(pdf: bytes) -> dict[str, set[str]]:
+    """Font name -> the subset tags it appears with (font, descendant font and font descriptor)."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    tags: dict[str, set[str]] = {}
+    for ref in page["/Resources"]["/Font"].values():
+        font = ref.get_object()
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        for name in (font["/BaseFont"], descendant["/BaseFont"], descendant["/FontDescriptor"]["/FontName"]):
+            tag, _, base = str(name).lstrip("/").partition("+")
+            tags.setdefault(base, set()).add(tag)
+    return tags
+
+
+def test_every_font_subset_has_its_own_tag(certificates):
+    """ISO 32000-1 §9.6.4: a subset's name starts with a tag of six upper-case letters that differs between
+    subsets (fpdf2 writes MPDFAA for every one)."""
+    seen = []
+    for key in ("arabic", "latin", "cyrillic"):
+        names = _subset_names(certificates[key][1])
+        assert len(names) >= 2  # regular and bold at least
+        for base, tags in names.items():
+            assert len(tags) == 1, (base, tags)  # one subset: the same tag in all its references
+            (tag,) = tags
+            assert len(tag) == 6 and tag.isascii() and tag.isupper() and tag.isalpha() and tag != "MPDFAA"
+        document_tags = [next(iter(t)) for t in names.values()]
+        assert len(set(document_tags)) == len(document_tags)  # distinct within the document
+        seen += document_tags
+    assert len(set(seen)) == len(seen)  # and across documents (their subsets differ)
+    assert b"MPDFAA" not in certificates["arabic"][1]
+
+
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (Debian poppler-utils) not installed")
 @pytest.mark.parametrize("key", ["latin", "cyrillic", "arabic", "farsi"])
 def test_rendered_page_is_kept_as_artefact(certificates, key):

@@ -47,6 +47,13 @@ def test_axe_finds_no_violations_on_certificate_pages(browser, env, width):  # n
         page.goto(f"{env.tool_url}/verify/{new_code()}")
         assert "unbekannt" in page.locator("#result-title").inner_text()
         found["verify unknown"] = axe_violations(page)
+        # the public pages a credential's ids lead to (issue 16)
+        page.goto(f"{env.tool_url}/issuer")
+        found["issuer profile"] = axe_violations(page)
+        page.goto(f"{env.tool_url}/achievements/testmodul/2026.1")
+        assert page.get_by_role("heading", level=1).count() == 1
+        no_horizontal_scroll(page)
+        found["achievement"] = axe_violations(page)
 
         launch(page, env, "koordination")
         page.get_by_role("link", name="Zertifikate verwalten").click()

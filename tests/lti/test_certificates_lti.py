@@ -76,7 +76,7 @@ def rows(app) -> list[Certificate]:
 
 
 def jwks_of(app) -> dict:
-    return app.test_client().get("/jwks").get_json()
+    return app.test_client().get("/credentials/jwks").get_json()
 
 
 def code_on(page_text: str) -> str:
@@ -194,7 +194,9 @@ def test_verify_revoke_reissue_and_zip(app):
     assert "Version 2026.1" in page.text
     data = public.get(f"/verify/{lea_cert.verification_code}.json").get_json()
     assert data["status"] == "valid" and data["name"] == NAME and data["module"]["version"] == "2026.1"
-    assert data["credential"] == lea_cert.credential_jwt and data["credential_id"] == lea_cert.credential_id
+    # the minimum a verifier needs (issue 16): no score, no time of day, no credential (that is the holder's)
+    assert set(data) == {"status", "code", "module", "completed_on", "issuer", "name"}
+    assert len(data["completed_on"]) == 10 and "Ergebnis im Abschlusstest" not in page.text
     assert public.get(f"/verify/{lea_cert.verification_code}", headers={"Accept": "application/json"}).get_json() == data
     # typed codes are normalised: lower case, no hyphens, O for 0 …
     sloppy = lea_cert.verification_code.replace("-", "").lower().replace("0", "o")
@@ -227,9 +229,12 @@ def test_verify_revoke_reissue_and_zip(app):
     assert coordinator.post(revoke, {"reason": "Täuschungsversuch festgestellt"}).status_code == 303
     assert_german_refusal(coordinator.post(revoke, {"reason": "noch einmal"}), 409, "certificate_revoked")
     r = public.get(f"/verify/{lea_cert.verification_code}")
-    assert r.status_code == 200 and "Widerrufenes Zertifikat" in r.text and "Täuschungsversuch festgestellt" in r.text
+    # revoked: status and module, but not the coordinator's free-text reason nor the name
+    assert r.status_code == 200 and "Widerrufenes Zertifikat" in r.text and "Täuschungsversuch" not in r.text
+    assert NAME not in r.text
     data = public.get(f"/verify/{lea_cert.verification_code}.json").get_json()
-    assert data["status"] == "revoked" and "credential" not in data and data["revoked_reason"] == "Täuschungsversuch festgestellt"
+    assert data["status"] == "revoked" and "credential" not in data and "revoked_reason" not in data
+    assert "name" not in data
     page = lea.get(lea.base())
     assert "Ihr Zertifikat wurde widerrufen" in page.text and "Zertifikat herunterladen" not in page.text
     assert lea.get(lea.base() + "/certificate.pdf").status_code == 404
@@ -347,8 +352,9 @@ def test_over_http_credential_verifies_with_pyjwt_against_the_published_jwks(htt
 
     data = requests.get(f"{env.tool_url}/verify/{code}.json").json()
     assert data["status"] == "valid" and data["name"] == "Lea Lernende (Lernende)"  # as the LMS gave it
-    jwks = requests.get(f"{env.tool_url}/jwks").json()  # what any verifier fetches
-    token = data["credential"]
+    jwks = requests.get(f"{env.tool_url}/credentials/jwks").json()  # what any verifier fetches
+    assert "credential" not in data  # /verify gives the minimum; the holder downloads the credential
+    token = browser.get(f"{env.tool_url}/module/{MODULE}/certificate.jwt", params={"ls": sid}).text
     claims = pyjwt_verify(token, jwks)
     assert jwt.get_unverified_header(token)["kid"] in {k["kid"] for k in jwks["keys"]}
     assert all(f in claims for f in REQUIRED_CREDENTIAL)
@@ -356,7 +362,7 @@ def test_over_http_credential_verifies_with_pyjwt_against_the_published_jwks(htt
     assert all(f in claims["credentialSubject"] for f in REQUIRED_SUBJECT)
     assert all(f in claims["credentialSubject"]["achievement"] for f in REQUIRED_ACHIEVEMENT)
     assert claims["credentialSubject"]["id"].startswith("urn:uuid:") and "lernende" not in json.dumps(claims)
-    assert claims["id"] == data["credential_id"] == f"{env.tool_url}/verify/{code}"
+    assert claims["id"] == f"{env.tool_url}/verify/{code}"
     rng = random.Random(6)
     for i in rng.sample([i for i, c in enumerate(token) if c != "."], 60):
         with pytest.raises(jwt.PyJWTError):

@@ -41,6 +41,7 @@ from lti_tool.models import (
     ScoreOutbox,
 )
 from vamos_core.certificates import new_code
+from vamos_core.report_rows import report_pseudonymiser
 
 from .conftest import backend_env, make_config
 from .test_learner import Visitor, assert_german_refusal
@@ -52,7 +53,18 @@ FORMULA_ORG = '=HYPERLINK("http://evil.example","klick")'
 SNAPSHOT = json.dumps({"id": MODULE, "title": "Testmodul Vereinsarbeit", "version": "2026.1", "objectives": [],
                        "hours": 1.0})
 HEADER = ["Lernende*r", "Organisation", "Modul", "Begonnen am", "Lektionen abgeschlossen", "Lektionen gesamt",
-          "Quiz-Ergebnis (%)", "Abgeschlossen am", "Zertifikatscode"]
+          "Quiz-Ergebnis (%)", "Abgeschlossen am", "Zertifikat"]  # pseudonymised: no codes (issue 16)
+NAMED_HEADER = HEADER[:-1] + ["Zertifikatscode"]
+
+
+def export_pseudonyms(app, ids: dict, kind: str = "completions") -> dict[str, str]:
+    """sub -> the pseudonym the latest export of ``kind`` gave (keyed per export by its audit entry)."""
+    with app.extensions["vamos"].db.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == f"export_{kind}")
+                          .order_by(AuditEntry.id.desc())).first()
+    pseudonym = report_pseudonymiser(app.extensions["vamos"].config.secret_key.encode(), f"export_{kind}",
+                                     str(entry.id))
+    return {sub: pseudonym(raw) for sub, raw in ids["pseudonyms"].items()}
 
 
 @pytest.fixture
@@ -223,14 +235,17 @@ def test_completion_csv_with_bom_semicolon_and_neutralised_formula(app):
     body = table[1:]
     assert len(body) == 11  # A's learners; not the trainer, nothing of platform B
     by_learner = {row[0]: row for row in body}
-    pseudonyms = ids["pseudonyms"]
+    pseudonyms = export_pseudonyms(app, ids)
     assert set(by_learner) == {pseudonyms[s] for s in pseudonyms if not s.startswith("b")}
-    assert by_learner[pseudonyms["v0"]] == [pseudonyms["v0"], "Verein Miteinander e.V.", MODULE, "2026-03-10 13:00",
-                                            "1", "1", "80.0", "2026-03-12 13:00", ids["codes"]["v0"]]
+    # a pseudonym of this report only, dates to the day, "ja" instead of the certificate code (issue 16)
+    assert by_learner[pseudonyms["v0"]] == [pseudonyms["v0"], "Verein Miteinander e.V.", MODULE, "2026-03-10",
+                                            "1", "1", "80.0", "2026-03-12", "ja"]
+    assert not set(by_learner) & set(ids["pseudonyms"].values())
     assert by_learner[pseudonyms["f0"]][1] == "'" + FORMULA_ORG  # neutralised: a spreadsheet shows text
-    assert by_learner[pseudonyms["n0"]][1:] == ["keine Angabe", MODULE, "2026-04-02 14:00", "0", "1", "40.0", "", ""]
+    assert by_learner[pseudonyms["n0"]][1:] == ["keine Angabe", MODULE, "2026-04-02", "0", "1", "40.0", "", "nein"]
     comma = csv_table(kim.get("/coordination/export/completions", format="csv"))
     assert comma[0] == HEADER and len(comma) == 12
+    assert not {row[0] for row in comma[1:]} & set(by_learner)  # two exports cannot be joined by pseudonym
     # the period: only rows with an enrolment, start, completion or certificate in April
     april = csv_table(kim.get("/coordination/export/completions", since="2026-04-01", until="2026-04-30"))
     assert len(april) == 1 + 5
@@ -255,8 +270,8 @@ def test_completion_xlsx_reads_back_with_openpyxl(app, tmp_path):
     sheet = openpyxl.load_workbook(path).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADER and len(rows) == 12
-    f0 = next(row for row in rows if row[0] == ids["pseudonyms"]["f0"])
-    assert f0[1] == FORMULA_ORG and f0[3] == datetime(2026, 3, 20, 13, 0) and f0[7] == datetime(2026, 4, 5, 14, 0)
+    f0 = next(row for row in rows if row[0] == export_pseudonyms(app, ids)["f0"])
+    assert f0[1] == FORMULA_ORG and f0[3] == datetime(2026, 3, 20) and f0[7] == datetime(2026, 4, 5)
     cell = next(c for c in sheet["B"] if c.value == FORMULA_ORG)
     assert cell.data_type == "s"  # stored as text, never as a formula
 
@@ -265,7 +280,7 @@ EXPECTED_FUNDER = [
     ["Modul", "Organisation", "Bundesland", "Monat", "Begonnen", "Abgeschlossen", "Zertifikate"],
     [MODULE, "'" + FORMULA_ORG, "Berlin", "2026-03", "<5", "0", "0"],
     [MODULE, "'" + FORMULA_ORG, "Berlin", "2026-04", "0", "<5", "<5"],
-    [MODULE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", "6", "6", "6"],
+    [MODULE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", "5", "5", "5"],  # 6 rounded to base 5
     [MODULE, "keine Angabe", "", "2026-04", "<5", "0", "0"],
 ]
 
@@ -279,7 +294,7 @@ def test_funder_report_suppresses_small_counts_in_csv_and_xlsx(app, tmp_path):
     path.write_bytes(r.data)
     values = [list(row) for row in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
     assert values[0] == EXPECTED_FUNDER[0] and len(values) == 5
-    assert [MODULE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", 6, 6, 6] in values
+    assert [MODULE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", 5, 5, 5] in values
     assert [MODULE, FORMULA_ORG, "Berlin", "2026-04", 0, "<5", "<5"] in values
     march = csv_table(kim.get("/coordination/export/funder", since="2026-03-01", until="2026-03-31"))
     assert march == [EXPECTED_FUNDER[0], EXPECTED_FUNDER[1], EXPECTED_FUNDER[3]]
@@ -291,9 +306,11 @@ def test_funder_report_suppresses_small_counts_in_csv_and_xlsx(app, tmp_path):
 def test_names_only_where_the_operator_allows_them(app, tmp_path, backend):
     ids = seed(app)
     named = csv_table(coordinator(app).get("/coordination/export/completions", names="1"))
+    assert named[0] == NAMED_HEADER
     learners = {row[0] for row in named[1:]}
     assert "Vera A" in learners and "Fritz C" in learners
-    assert ids["pseudonyms"]["n0"] in learners  # no certificate, no name: the pseudonym
+    # no certificate, no name: the report's pseudonym (never the internal id, the credential subject)
+    assert export_pseudonyms(app, ids)["n0"] in learners and ids["pseudonyms"]["n0"] not in learners
     other = create_app(make_config(tmp_path, {**backend, "auto_migrate": False}))
     try:
         page = coordinator(other).get("/coordination")
@@ -330,6 +347,12 @@ def test_cli_report_from_the_lti_database(app, tmp_path, capsys, monkeypatch):
         assert main(["report", "completions", "--from-lti", "--platform", B, "--with-names", "-o", str(out)]) == 0
         assert {row[0] for row in csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig")))} >= {"Berta 0"}
     assert ids
+    # every export from the database is in its audit log, the one with names marked as such (issue 16)
+    with app.extensions["vamos"].db.session() as s:
+        cli = [(e.action, e.actor, json.loads(e.details)["names"], e.row_count) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("%_cli")).order_by(AuditEntry.id))]
+    assert cli == [("export_completions_cli", "cli", False, 11), ("export_funder_cli", "cli", False, 3),
+                   ("export_completions_cli", "cli", True, 2)]
 
 
 def test_rows_from_lti_streams_with_progress(app):
@@ -394,7 +417,8 @@ def test_a_coordinator_of_platform_b_sees_nothing_of_platform_a(app):
     assert_german_refusal(kim_b.get("/coordination/export/completions", platform=A), 403, "forbidden")
     assert_german_refusal(kim_b.get("/coordination", organisation=str(ids["verein"])), 403, "forbidden")
     rows = csv_table(kim_b.get("/coordination/export/completions"))[1:]
-    assert sorted(r[0] for r in rows) == sorted([ids["pseudonyms"]["b0"], ids["pseudonyms"]["b1"]])
+    shown = export_pseudonyms(app, ids)
+    assert sorted(r[0] for r in rows) == sorted([shown["b0"], shown["b1"]])
     assert {r[1] for r in csv_table(kim_b.get("/coordination/export/funder"))[1:]} == {"Brücke Süd"}
     register = kim_b.get("/coordination/organisations")
     assert "Brücke Süd" in register.text and "Verein Miteinander" not in register.text
@@ -569,9 +593,9 @@ def test_art15_access_and_art17_erasure(app):
     assert actions == [("dsgvo_access", pseudonym), ("dsgvo_erasure", pseudonym)]
     public = app.test_client()
     verify = public.get(f"/verify/{code}.json").get_json()
-    assert verify["status"] == "revoked" and verify["name"] == "" and verify["revoked_reason"] == dsgvo.ERASED_REASON
+    assert verify == {"status": "revoked", "code": code}  # erased: only "widerrufen" (issue 16)
     page = public.get(f"/verify/{code}")
-    assert "Widerrufenes Zertifikat" in page.text and "Fritz" not in page.text
+    assert "Widerrufenes Zertifikat" in page.text and "Fritz" not in page.text and "Testmodul" not in page.text
     assert kim.get("/coordination/learners", q=pseudonym).status_code == 404  # erased: not found any more
     assert queries.dashboard(db, filters()).total["completed"] == 8
 

@@ -469,11 +469,13 @@ def test_cli_completions_csv_semicolon_with_bom(lms, tmp_path, cli_env, capsys, 
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    # pseudonymised: dates to the day and whether there is a certificate, not its code (issue 16)
     assert table[0] == ["Lernende*r", "Organisation", "Modul", "Begonnen am", "Lektionen abgeschlossen",
-                        "Lektionen gesamt", "Quiz-Ergebnis (%)", "Abgeschlossen am", "Zertifikatscode"]
+                        "Lektionen gesamt", "Quiz-Ergebnis (%)", "Abgeschlossen am", "Zertifikat"]
     assert len(table) == 10
-    assert table[1] == [pseudonym("alice"), "Brücke e. V.", "finanzierung", "2026-03-01 10:05", "7", "7", "85.0",
-                        "2026-03-09", "0d1b6c2f7e3a4b5c8d9e0f1a2b3c4d5e"]
+    assert table[1] == [pseudonym("alice"), "Brücke e. V.", "finanzierung", "2026-03-01", "7", "7", "85.0",
+                        "2026-03-09", "ja"]
+    assert "0d1b6c2f7e3a4b5c8d9e0f1a2b3c4d5e" not in raw.decode("utf-8-sig")
     assert table[6][1] == "'=Kulturforum"  # formula neutralised
     captured = capsys.readouterr()
     assert "ok completions: 9 rows" in captured.out
@@ -504,7 +506,7 @@ def test_cli_completions_xlsx_has_dates(lms, tmp_path, cli_env):
     assert run(lms, "completions", out, "--module", "projektmanagement") == 0
     values = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert len(values) == 3
-    assert values[2][0] == pseudonym("heinz") and values[2][3] == datetime(2026, 4, 11, 9, 0)
+    assert values[2][0] == pseudonym("heinz") and values[2][3] == datetime(2026, 4, 11)  # to the day
     assert values[2][6] == 100 and values[2][7] == datetime(2026, 4, 15)
 
 

@@ -1,10 +1,13 @@
 """Open Badges 3.0 credential (``OpenBadgeCredential``) for a certificate, secured as VC-JWT.
 
 Follows OB 3.0 §8.2 "JSON Web Token Proof Format" rather than the more general VC-JOSE-COSE:
-the JOSE header holds only ``alg`` (RS256 – the tool's keys are RSA), ``kid`` (the key in the
-tool's /jwks) and ``typ`` = ``"JWT"`` (OB 3.0 allows no other headers and no other ``typ``);
-the payload is the credential itself plus the registered claims ``iss`` (issuer.id),
-``jti`` (id), ``nbf`` (validFrom) and ``sub`` (credentialSubject.id).
+the JOSE header holds only ``alg`` (RS256 – the tool's keys are RSA), ``kid`` (a URL that dereferences
+to the public JWK of the credential key, as OB 3.0 requires of a ``kid``) and ``typ`` = ``"JWT"``
+(OB 3.0 allows no other headers and no other ``typ``); the payload is the credential itself plus the
+registered claims ``iss`` (issuer.id), ``jti`` (id), ``nbf`` (validFrom) and ``sub`` (credentialSubject.id).
+
+``issuanceDate`` repeats ``validFrom``: 1EdTech's published JSON schema of the OB 3.0
+AchievementCredential (the ``credentialSchema`` named in every credential) still requires it.
 """
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
 
 from .german import german_hours, german_percent
-from .record import CertificateData
+from .issuer import IssuerSettings
+from .record import CertificateData, ModuleInfo
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -68,19 +72,42 @@ def _iso(moment: datetime) -> str:
 def build_credential(data: CertificateData) -> dict[str, Any]:
     """The unsigned OpenBadgeCredential (VC Data Model 2.0 + OB 3.0 contexts) for a certificate."""
     module, issuer = data.module, data.issuer
+    profile = issuer_profile(issuer)
+    achievement = build_achievement(module, issuer)
+    subject: dict[str, Any] = {
+        "id": data.learner_pseudonym,
+        "type": ["AchievementSubject"],
+        "achievement": achievement,
+    }
+    if data.printed_score is not None:
+        subject["result"] = [{"type": ["Result"], "value": german_percent(data.printed_score)}]
+    credential = {
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": data.credential_uri,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": f"Zertifikat: {module.title}",
+        "description": f"Nachweis über den erfolgreichen Abschluss des Moduls „{module.title}“.",
+        "issuer": profile,
+        "validFrom": _iso(data.valid_from),
+        "issuanceDate": _iso(data.valid_from),
+        "credentialSubject": subject,
+        "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
+    }
+    if data.credential_status:
+        credential["credentialStatus"] = dict(data.credential_status)
+    return credential
+
+
+def build_achievement(module: ModuleInfo, issuer: IssuerSettings) -> dict[str, Any]:
+    """The OB 3.0 ``Achievement`` of a module version, as credentials embed it and the tool publishes it at its id."""
+    profile = issuer_profile(issuer)
     objectives = "\n".join(f"- {text}" for text in module.objectives)
     narrative = (
         f"Alle Lektionen des Online-Moduls „{module.title}“ (Version {module.version}) bearbeitet "
         f"und den Abschlusstest bestanden. Lernziele:\n{objectives}"
     )
-    profile: dict[str, Any] = {"id": issuer.issuer_id, "type": ["Profile"], "name": issuer.organisation_name}
-    if issuer.issuer_url:
-        profile["url"] = issuer.issuer_url
     achievement: dict[str, Any] = {
-        # One achievement per module version: objectives may change between versions.
-        "id": f"{issuer.issuer_id.rstrip('/')}/achievements/{module.id}/{module.version}"
-        if issuer.issuer_id.startswith("http")
-        else f"urn:vamos:achievement:{module.id}:{module.version}",
+        "id": achievement_id(issuer, module.id, module.version),
         "type": ["Achievement"],
         "achievementType": "Certificate",
         "name": module.title,
@@ -92,36 +119,40 @@ def build_credential(data: CertificateData) -> dict[str, Any]:
     }
     if module.hours:
         achievement["description"] += f" Umfang: {german_hours(module.hours)}."
-    subject: dict[str, Any] = {
-        "id": data.learner_pseudonym,
-        "type": ["AchievementSubject"],
-        "achievement": achievement,
-    }
-    if data.printed_score is not None:
-        subject["result"] = [{"type": ["Result"], "value": german_percent(data.printed_score)}]
-    return {
-        "@context": [VC_CONTEXT, OB_CONTEXT],
-        "id": data.credential_uri,
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": f"Zertifikat: {module.title}",
-        "description": f"Nachweis über den erfolgreichen Abschluss des Moduls „{module.title}“.",
-        "issuer": profile,
-        "validFrom": _iso(data.valid_from),
-        "credentialSubject": subject,
-        "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
-    }
+    if issuer.public_base:
+        achievement["image"] = {"id": achievement["id"] + "/image.svg", "type": "Image", "caption": module.title}
+    return achievement
+
+
+def issuer_profile(issuer: IssuerSettings) -> dict[str, Any]:
+    """The issuer's OB 3.0 ``Profile`` as embedded in credentials and published at its id."""
+    profile: dict[str, Any] = {"id": issuer.issuer_id, "type": ["Profile"], "name": issuer.organisation_name}
+    if issuer.issuer_url:
+        profile["url"] = issuer.issuer_url
+    return profile
+
+
+def achievement_id(issuer: IssuerSettings, module_id: str, version: str) -> str:
+    """One achievement per module version (objectives may change between versions), published by the tool."""
+    if issuer.public_base:
+        return f"{issuer.public_base.rstrip('/')}/achievements/{module_id}/{version}"
+    if issuer.issuer_id.startswith("http"):
+        return f"{issuer.issuer_id.rstrip('/')}/achievements/{module_id}/{version}"
+    return f"urn:vamos:achievement:{module_id}:{version}"
 
 
 def sign_credential(credential: Mapping[str, Any], key: SigningKey) -> str:
-    """The credential as a compact JWS (VC-JWT), with the JWT claims OB 3.0 requires."""
+    """The credential as a compact JWS (VC-JWT), with the JWT claims OB 3.0 requires (also used for the
+    status list credential, whose issuer is a plain URI)."""
     valid_from = datetime.fromisoformat(credential["validFrom"].replace("Z", "+00:00"))
     payload = dict(credential)
+    issuer = credential["issuer"]
     payload.update(
-        iss=credential["issuer"]["id"],
+        iss=issuer if isinstance(issuer, str) else issuer["id"],
         jti=credential["id"],
         nbf=int(valid_from.timestamp()),
     )
-    if credential["credentialSubject"].get("id"):
+    if credential["credentialSubject"].get("id") and "OpenBadgeCredential" in credential["type"]:
         payload["sub"] = credential["credentialSubject"]["id"]
     token = jws.JWS(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}

@@ -34,6 +34,9 @@ class IssuerSettings:
     logo_path: Path | None = None
     signatory_name: str | None = None
     signatory_role: str | None = None
+    # The tool's public URL: achievement definitions and their images are published below it
+    # (``<public_base>/achievements/<module>/<version>``), so their ids dereference (set by the adapter).
+    public_base: str | None = None
 
     def __post_init__(self) -> None:
         if not self.organisation_name.strip():

@@ -9,6 +9,8 @@ sharp at any zoom and printer resolution, and no image to embed.
 from __future__ import annotations
 
 import copy
+import hashlib
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -444,4 +446,29 @@ def render_pdf(data: CertificateData, credential_jwt: str | None = None) -> byte
             desc="Open Badges 3.0 OpenBadgeCredential (VC-JWT)",
             modification_date=data.valid_from,
         )
-    return bytes(pdf.output())
+    return unique_subset_tags(bytes(pdf.output()))
+
+
+_SUBSET_TAG = re.compile(rb"/MPDFAA\+([A-Za-z0-9_.\-]+)")
+
+
+def unique_subset_tags(document: bytes) -> bytes:
+    """fpdf2 names every embedded subset ``MPDFAA+<font>``; ISO 32000-1 §9.6.4 asks for a tag of six upper-case
+    letters that differs between subsets. Each font gets a tag derived from its name and the document (so two
+    certificates never share a tag for their different subsets); all of a font's references (font, descendant
+    font, descriptor) keep the same tag. Same length, so the cross-reference offsets stay valid."""
+    names = sorted(set(_SUBSET_TAG.findall(document)))
+    if not names:
+        return document
+    seed = hashlib.sha256(document).digest()
+    tags: dict[bytes, bytes] = {}
+    for name in names:
+        counter = 0
+        while True:
+            digest = hashlib.sha256(seed + name + counter.to_bytes(4, "big")).digest()
+            tag = bytes(65 + b % 26 for b in digest[:6])
+            if tag not in tags.values():
+                break
+            counter += 1
+        tags[name] = tag
+    return _SUBSET_TAG.sub(lambda m: b"/" + tags[m.group(1)] + b"+" + m.group(1), document)

@@ -60,6 +60,8 @@ class CertificateData:
     score: float | None = None  # percent 0–100; printed only if module.show_score
     issued_at: datetime | None = None  # validFrom of the credential; defaults to completed_at
     credential_id: str | None = None
+    # The credentialStatus entry (status_list.status_entry) that lets a verifier see a revocation.
+    credential_status: dict | None = None
 
     def __post_init__(self) -> None:
         # LMSs send stray spaces, line breaks and decomposed diacritics (NFD from macOS input).
