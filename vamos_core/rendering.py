@@ -9,9 +9,11 @@ import html
 from dataclasses import dataclass
 from typing import Callable
 
+from .figures import image_size
 from .glossary import link_glossary_terms
 from .markdown import CITATION_RE, render_markdown
 from .model import GlossaryTerm, Lesson, Module, Source
+from .video_player import render_video
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,7 @@ class RenderedLesson:
     html: str
     glossary: tuple[GlossaryTerm, ...]  # terms explained on this page, in order of first mention
     sources: tuple[Source, ...]  # sources cited on this page, in order of first citation
+    video_html: str = ""  # the lesson's video with captions and transcript (video_player), or ""
 
 
 _CACHE: dict[tuple[str, str, str, str, str], RenderedLesson] = {}
@@ -40,10 +43,16 @@ def render_lesson(module: Module, lesson: Lesson, media_prefix: str) -> Rendered
 
 def _render(module: Module, lesson: Lesson, media_prefix: str) -> RenderedLesson:
     media_url: Callable[[str], str] = lambda path: f"{media_prefix}/{path}"  # noqa: E731
-    body = render_markdown(lesson.body_markdown, media_url=media_url)
+    body = render_markdown(lesson.body_markdown, media_url=media_url, media_size=lambda path: _media_size(module, path))
     body, cited = _link_citations(body, module)
     body, terms = link_glossary_terms(body, module.glossary)
-    return RenderedLesson(body, tuple(terms), cited)
+    video = render_video(module, lesson.video, media_url, lesson.id) if lesson.video else ""
+    return RenderedLesson(body, tuple(terms), cited, video)
+
+
+def _media_size(module: Module, relative: str) -> tuple[int, int] | None:
+    path = module.media_path(relative.split("#", 1)[0].split("?", 1)[0])
+    return image_size(path, path.stat().st_mtime) if path else None
 
 
 def _link_citations(fragment: str, module: Module) -> tuple[str, tuple[Source, ...]]:
