@@ -45,7 +45,7 @@ def load_video(raw, module_dir: Path, out: ProblemList, line: int) -> Video | No
     if isinstance(url, str) and not url.startswith("https://"):
         out.add(data.line_of("url"), "video.url", "must start with https:// (the organisation's own server)")
     if ("files" in data) == ("url" in data):
-        out.add(data.line, "video", "give either files (in the module) or url (https://…), not both or neither")
+        out.add(line, "video", "give either files (in the module) or url (https://…), not both or neither")
     poster = data.get("poster")
     if isinstance(poster, str):
         if Path(poster).suffix.lower() not in POSTER_TYPES:
@@ -53,7 +53,7 @@ def load_video(raw, module_dir: Path, out: ProblemList, line: int) -> Video | No
         else:
             _module_file(poster, module_dir, out, data.line_of("poster"), "video.poster")
     elif "files" in data:
-        out.add(data.line, "video.poster", "a poster image is required for video files (shown before playing)")
+        out.add(line, "video.poster", "a poster image is required for video files (shown before playing)")
     duration = _captions(data, module_dir, out)
     _transcript(data, module_dir, out)
     if out.count() != before or not isinstance(data.get("title"), str):
