@@ -26,7 +26,7 @@ FIGURE_TYPES = {".svg": "SVG", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 MAX_RASTER_BYTES = 1_500_000  # phones on prepaid data: a lesson picture must stay small
 DESCRIPTION_BLOCK = "bildbeschreibung"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_IMAGE_LINE_RE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
+_IMAGE_LINE_RE = re.compile(r'^\s*!\[[^\]]*\]\((?:[^)"]|"[^"]*")*\)\s*$')  # the caption may hold ")"
 
 
 def check_figure_file(path: Path) -> list[str]:
