@@ -8,6 +8,7 @@ behind the player. ``static/vamos.js`` (LTI) adds a speed choice and remembers "
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -57,7 +58,9 @@ def _transcript_html(module: Module, video: Video, media_url: Callable[[str], st
     path = module.media_path(video.transcript)
     if path is None:  # the validator requires it; stay calm if a file vanished after loading
         return "<p>Das Transkript ist gerade nicht verfügbar.</p>"
-    return render_markdown(path.read_text(encoding="utf-8"), media_url=media_url)
+    body = render_markdown(path.read_text(encoding="utf-8"), media_url=media_url)
+    # The transcript sits under the section's <h2>: its own headings move one level down (h2 → h3 …).
+    return re.sub(r"<(/?)h([2-6])>", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 1, 6)}>", body)
 
 
 def _duration_text(seconds: float) -> str:

@@ -29,9 +29,11 @@ from .workbench import lesson_scenarios
 # media/<name>[/<name>…]: no dot segments, no hidden files, no backslashes, no query tricks.
 MEDIA_PATH_RE = re.compile(r"^media/(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/){0,4}[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 MEDIA_PLACEHOLDER = "__vamos_media__"
-MEDIA_ATTR_RE = re.compile(r'\b(src|href)="__vamos_media__/([^"]*)"')
+MEDIA_ATTR_RE = re.compile(r'\b(src|href|poster)="__vamos_media__/([^"]*)"')
 NO_MEDIA_DIR = Path("/nonexistent/vamos-media")
-INLINE_MEDIA_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+# Figures, the lesson video, its poster and captions are shown in the page, not downloaded (issue 18).
+INLINE_MEDIA_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml", "video/mp4",
+                      "video/webm", "text/vtt"}
 
 
 def lesson_choices(block: "LessonBlock") -> list[tuple[str, str]]:
@@ -103,7 +105,10 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
         if lesson is not None:
             rendered = render_lesson(module, lesson, MEDIA_PLACEHOLDER)
             downloads = [{"title": d.title, "url": self.media_url(d.file)} for d in lesson.downloads]
-            return lesson.title, self._resolve_media(rendered.html), downloads, list(rendered.glossary), list(rendered.sources)
+            # The video section (player, captions, transcript) comes first; in-lesson checks are not in the
+            # XBlock yet (they need a handler: left to the XBlock rewrite, issue 14).
+            body = self._resolve_media(rendered.video_html + rendered.html)
+            return lesson.title, body, downloads, list(rendered.glossary), list(rendered.sources)
         if self.markdown.strip():
             body = render_markdown(self.markdown, media_url=(self.media_url if module else None))
             terms: list = []

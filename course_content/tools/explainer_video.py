@@ -126,8 +126,7 @@ def build(module_id: str, spec: dict, work: Path) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     slides = spec["slides"]
     vtt = ["WEBVTT", ""]
-    transcript = [f"# {spec['title']}", "", "Text zum Erklärvideo. Das Video hat keinen Ton; "
-                  "diese Sätze erscheinen als Untertitel.", ""]
+    transcript = ["Das Video hat keinen Ton. Diese Sätze erscheinen als Untertitel.", ""]
     concat, clock = [], 0.0
     for number, slide in enumerate(slides, start=1):
         png = work / f"folie{number:02d}.png"
