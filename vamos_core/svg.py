@@ -234,7 +234,7 @@ def _clean_attributes(element: ET.Element, report) -> None:
 
 def _value_is_safe(value: str) -> bool:
     lowered = re.sub(r"[\s\x00-\x1f]", "", value).lower()
-    if "javascript:" in lowered or "vbscript:" in lowered or "data:" in lowered or "expression(" in lowered:
+    if "javascript:" in lowered or "vbscript:" in lowered or "expression(" in lowered or lowered.startswith("data:"):
         return False
     return all(_LOCAL_REF.match(target.strip()) for _, target in _URL.findall(value))
 

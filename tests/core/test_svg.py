@@ -74,6 +74,11 @@ def test_style_attribute_keeps_safe_declarations():
     assert 'style="fill: red"' in out
 
 
+def test_plain_words_in_labels_are_not_mistaken_for_urls():
+    data = HEAD + '<g aria-label="Meta-data: Stand 2026"><rect width="1" height="1"/></g></svg>'
+    assert check_svg(data.encode()) == []
+
+
 def test_text_after_a_removed_element_stays():
     data = HEAD + '<text>vor <script>x</script>nach</text></svg>'
     out = sanitize_svg(data.encode()).decode()
