@@ -107,7 +107,7 @@ def _feedback_html(feedback: CheckFeedback) -> str:
         verdict = ('<p class="state state-fail"><span class="icon" aria-hidden="true">✗</span> '
                    "Noch nicht ganz. Lesen Sie die Hinweise und versuchen Sie es noch einmal.</p>")
     items = "".join(
-        f'<li><strong>{e(o.text)}</strong>: {e(o.feedback)}</li>' for o in feedback.chosen_options
+        f'<li><strong>{e(o.text)}</strong> – {e(o.feedback)}</li>' for o in feedback.chosen_options
     )
     explanation = f'<p class="check-explanation">{e(feedback.check.explanation)}</p>' if feedback.correct else ""
     return f"{verdict}<ul class=\"check-option-feedback\">{items}</ul>{explanation}"

@@ -26,9 +26,8 @@ GREY_LIGHT = "#f4f6f8"
 CHAR = 0.57  # average glyph width of the sans fonts above, in font sizes (measured on Noto Sans, DejaVu wider)
 
 
-def wrap(text: str, width: float, size: float = 16) -> list[str]:
-    """Break ``text`` into lines that fit ``width`` units at font ``size`` (greedy, on spaces)."""
-    limit = max(4, int(width / (size * CHAR)))
+def wrap_chars(text: str, limit: int) -> list[str]:
+    """Break ``text`` into lines of at most ``limit`` characters (greedy, on spaces; long words stay whole)."""
     lines: list[str] = []
     for word in text.split():
         if lines and len(lines[-1]) + 1 + len(word) <= limit:
@@ -36,6 +35,11 @@ def wrap(text: str, width: float, size: float = 16) -> list[str]:
         else:
             lines.append(word)
     return lines
+
+
+def wrap(text: str, width: float, size: float = 16) -> list[str]:
+    """Break ``text`` into lines that fit ``width`` units at font ``size``."""
+    return wrap_chars(text, max(4, int(width / (size * CHAR))))
 
 
 class Drawing:

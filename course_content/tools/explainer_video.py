@@ -32,6 +32,9 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).parent))
+from diagrams import wrap_chars as wrap  # noqa: E402 - one line breaker for diagrams and slides
+
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = Path(__file__).with_name("erklaervideos.yaml")
 WIDTH, HEIGHT, FPS = 1280, 720, 2
@@ -40,16 +43,6 @@ MIN_CUE_SECONDS = 3.0
 MAX_LINE = 42  # characters per caption line (two lines per cue at most)
 FONT = "'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
 ACCENT, INK, MUTED, SURFACE = "#0b5cad", "#1b1b1b", "#4a4a4a", "#f4f6f8"
-
-
-def wrap(text: str, limit: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= limit:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
 
 
 def cues_of(sentence: str) -> list[str]:

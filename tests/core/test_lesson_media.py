@@ -72,16 +72,21 @@ Die Treppe beginnt unten mit Output.
 """
 
 
+def write_media_lesson(folder):
+    """The second lesson with a figure, a video (files, poster, captions, transcript) and a check."""
+    folder.write(L2, FRONT_MATTER)
+    folder.write_bytes("media/treppe.svg", SVG)
+    folder.write_bytes("media/video/film.mp4", MP4)
+    folder.write_bytes("media/video/film.webm", WEBM)
+    folder.write_bytes("media/video/film.jpg", JPEG)
+    folder.write("media/video/film.vtt", VTT)
+    folder.write("media/video/film-transkript.md", TRANSCRIPT)
+    return folder
+
+
 @pytest.fixture
 def media_module(module_folder):
-    module_folder.write(L2, FRONT_MATTER)
-    module_folder.write_bytes("media/treppe.svg", SVG)
-    module_folder.write_bytes("media/video/film.mp4", MP4)
-    module_folder.write_bytes("media/video/film.webm", WEBM)
-    module_folder.write_bytes("media/video/film.jpg", JPEG)
-    module_folder.write("media/video/film.vtt", VTT)
-    module_folder.write("media/video/film-transkript.md", TRANSCRIPT)
-    return module_folder
+    return write_media_lesson(module_folder)
 
 
 def test_valid_media_lesson_loads(media_module):

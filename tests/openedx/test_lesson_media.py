@@ -6,22 +6,14 @@ import pytest
 from webob import Request
 
 from tests.core.conftest import ModuleFolder
-from tests.core.test_lesson_media import FRONT_MATTER, JPEG, MP4, SVG, TRANSCRIPT, VTT, WEBM
+from tests.core.test_lesson_media import write_media_lesson
 
 from .conftest import MODULE_ID, call
 
 
 @pytest.fixture
 def content_dir(tmp_path):
-    folder = ModuleFolder(tmp_path)
-    folder.write("lessons/zweite-lektion.md", FRONT_MATTER)
-    folder.write_bytes("media/treppe.svg", SVG)
-    folder.write_bytes("media/video/film.mp4", MP4)
-    folder.write_bytes("media/video/film.webm", WEBM)
-    folder.write_bytes("media/video/film.jpg", JPEG)
-    folder.write("media/video/film.vtt", VTT)
-    folder.write("media/video/film-transkript.md", TRANSCRIPT)
-    return folder.root.parent
+    return write_media_lesson(ModuleFolder(tmp_path)).root.parent
 
 
 def test_video_and_figure_use_the_media_handler(runtime):
