@@ -61,7 +61,9 @@ TEST = [
     "hypothesis>=6.100",
     "lti1p3platform>=0.1.8",
     "playwright>=1.45",
-    "openpyxl>=3.1",  # reads exported XLSX back in tests
+    "openpyxl>=3.1",  # reads exported XLSX back in tests; builds the XLSX templates (vamos build-downloads)
+    "python-docx>=1.1",  # builds and reads back the DOCX templates (vamos build-downloads, tests/core)
+    "pycel>=1.0b30",  # computes the formulas of the XLSX templates in tests/core/test_downloads.py
     "pypdf>=4.0",  # certificate tests read text and attachments back
     "PyJWT[crypto]>=2.8",  # certificate tests verify the credential with a second JOSE library
 ]

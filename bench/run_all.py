@@ -29,11 +29,12 @@ STEPS = {
     "certificates_2_processes": ["bench/bench_certificates.py", "--processes", "2", "--zip", "0"]
     + (["-n", "20", "-r", "3"] if QUICK else ["-n", "40", "-r", "5"]),
     "loadtest": ["bench/loadtest.py"],
+    "authoring": ["bench/authoring.py"],
 }
 
 TARGETS = {
     "launch_ratio": 1.5, "launch_p95_ms": 30, "lesson_views_per_s": 400, "lesson_view_p95_ms": 50,
-    "quiz_per_s": 150, "csv_s": 15, "xlsx_s": 90, "export_mib": 250, "certificates_per_s": 20, "load_p99_ms": 300,
+    "quiz_per_s": 150, "draft_save_preview_p95_ms": 100, "publish_s": 1.0, "csv_s": 15, "xlsx_s": 90, "export_mib": 250, "certificates_per_s": 20, "load_p99_ms": 300,
 }
 
 
@@ -157,6 +158,20 @@ def markdown(results: dict) -> str:
                      else "**not met**"))
     elif load:
         rows.append(("load test", load.get("skipped") or load.get("failed", "?"), "", ""))
+
+    authoring = r.get("authoring", {})
+    for backend, e in authoring.get("backends", {}).items():
+        if "save_and_preview" not in e:
+            rows.append((f"authoring ({backend})", e.get("skipped", "failed"), "", ""))
+            continue
+        both = e["save_and_preview"]
+        rows.append((f"draft save + preview (server time, in process), {backend}",
+                     f"p50 {both['p50']} / p95 {both['p95']} ms (save p95 {e['save']['p95']}, preview p95 "
+                     f"{e['preview']['p95']} ms)", "p95 ≤ 100 ms",
+                     ok(both["p95"], TARGETS["draft_save_preview_p95_ms"], False)))
+        rows.append((f"publish with {e['learners_on_old_version']:,} learners on the old version, {backend}",
+                     f"{e['publish_s']} s (first load of the new version {e['first_load_of_new_version_s']} s)",
+                     "≤ 1 s", ok(e["publish_s"], TARGETS["publish_s"], False)))
 
     out.append("## Figures and targets")
     out.append("")

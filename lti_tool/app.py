@@ -31,6 +31,8 @@ class Tool:
     platform_keys: PlatformKeys
     validator: LaunchValidator
     _catalog: object | None = None
+    _modules: object | None = None
+    _authoring: object | None = None
     score_worker: object | None = None  # score_sync.ScoreWorker when VAMOS_SCORE_WORKER=inline
 
     def scores_enqueued(self) -> None:
@@ -41,11 +43,35 @@ class Tool:
 
     @property
     def catalog(self):
+        """The shipped modules (VAMOs-Standard) only; pages ask ``modules`` (per platform, with authored ones)."""
         if self._catalog is None:
             from .catalog import load_tool_catalog
 
             self._catalog = load_tool_catalog(self.config.content_dir)
         return self._catalog
+
+    @property
+    def modules(self):
+        """The catalogue per platform: shipped plus that platform's published modules (``authoring.directory``)."""
+        if self._modules is None:
+            from .authoring.directory import ModuleDirectory
+
+            self._modules = ModuleDirectory(self.catalog, self.db, self.config.instance_dir / "authored")
+        return self._modules
+
+    def catalog_for(self, issuer: str | None):
+        """The modules of one platform: shipped ones and those its trainers published."""
+        from .authoring.directory import PlatformCatalog
+
+        return PlatformCatalog(self.modules, issuer)
+
+    @property
+    def authoring(self):
+        if self._authoring is None:
+            from .authoring.service import AuthoringService
+
+            self._authoring = AuthoringService(self.db, self.modules)
+        return self._authoring
 
 
 def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
@@ -89,7 +115,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     i18n.init_app(app)
     app.jinja_env.globals["session_url"] = session_url
 
-    from .views import advantage, certificates, coordination, launch, learn, pages
+    from .views import advantage, authoring, certificates, coordination, launch, learn, pages
 
     app.register_blueprint(advantage.bp)
     app.register_blueprint(launch.bp)
@@ -98,6 +124,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     app.register_blueprint(certificates.bp)
     app.register_blueprint(coordination.bp)
     app.register_blueprint(coordination.choice_bp)
+    app.register_blueprint(authoring.bp)
     _register_error_pages(app)
     _register_security_headers(app)
     app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)

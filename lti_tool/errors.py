@@ -177,6 +177,22 @@ MESSAGES: dict[str, Message] = {
         N_("Diese Seite ist nur für Trainerinnen, Trainer und die Koordination freigegeben."),
         (RESTART,),
     ),
+    # Authoring (trainers write modules in the browser).
+    "trainers_only": Message(
+        N_("Kein Zugriff"),
+        N_("Module bearbeiten dürfen nur Trainerinnen und Trainer dieser Lernplattform."),
+        (N_("Die Koordination kann die Module und ihre Versionen ansehen, aber nicht ändern."), RESTART),
+    ),
+    "authored_not_found": Message(
+        N_("Modul nicht gefunden"),
+        N_("Dieses Modul gibt es auf Ihrer Lernplattform nicht, oder es wurde gelöscht."),
+        (N_("Öffnen Sie die Modulliste und wählen Sie das Modul dort aus."),),
+    ),
+    "upload_too_large": Message(
+        N_("Datei zu groß"),
+        N_("Die hochgeladene Datei ist größer als erlaubt."),
+        (NOTHING_SAVED, N_("Bilder dürfen höchstens 5 MB, Vorlagen 10 MB und ZIP-Archive 40 MB groß sein.")),
+    ),
     "no_deep_linking": Message(
         N_("Keine Auswahl möglich"),
         N_("Diese Sitzung wurde nicht zum Einfügen von Lernmodulen gestartet."),

@@ -51,6 +51,20 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["pct"] = pct
 
+    def berlin(value) -> str:
+        """A stored UTC time as people in Germany read it (Europe/Berlin), in the interface language."""
+        from datetime import timezone
+        from zoneinfo import ZoneInfo
+
+        from flask_babel import format_datetime as babel_datetime
+
+        if value is None:
+            return ""
+        aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        return babel_datetime(aware.astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None), "short")
+
+    app.jinja_env.filters["berlin"] = berlin
+
     @app.context_processor
     def language():
         locale = str(get_locale() or DEFAULT)

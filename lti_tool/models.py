@@ -367,3 +367,61 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     details: Mapped[str] = mapped_column(Text, default="{}")
     row_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+# ---------------------------------------------------------------- authoring (issue 13)
+
+
+class AuthoredModule(Base):
+    """A module written in the browser, owned by one platform (issuer). Its ``draft`` is the editor's
+    document (``vamos_core.authoring.document``) as JSON; ``draft_revision`` is the optimistic lock every save
+    must name. ``published_version`` is the version learners get (None: never published or archived)."""
+
+    __tablename__ = "authored_modules"
+    __table_args__ = (Index("ix_authored_modules_owner", "owner_issuer", "status"),)
+
+    DRAFT = "draft"  # never published
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the module id, unique across platforms
+    owner_issuer: Mapped[str] = mapped_column(String(500))
+    registration_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    copied_from: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    draft: Mapped[str] = mapped_column(Text)
+    draft_revision: Mapped[int] = mapped_column(Integer, default=1)
+    draft_updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    draft_updated_by: Mapped[str] = mapped_column(String(64), default="")
+    published_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuthoredVersion(Base):
+    """One published, immutable version of an authored module (the document as JSON at publish time)."""
+
+    __tablename__ = "authored_versions"
+    __table_args__ = (UniqueConstraint("module_id", "number", name="uq_authored_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    module_id: Mapped[str] = mapped_column(ForeignKey("authored_modules.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    published_by: Mapped[str] = mapped_column(String(64), default="")
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)  # rollback: the version restored
+
+
+class AuthoredBlob(Base):
+    """Media bytes of authored modules, addressed by their SHA-256 (shared by drafts and versions)."""
+
+    __tablename__ = "authored_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

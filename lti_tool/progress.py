@@ -228,6 +228,15 @@ def open_lesson(db: Database, learner: Learner, module_id: str, lesson_id: str):
         return row
 
 
+def fresh(db: Database, learner: Learner, module: Module, row):
+    """The row, rebuilt from the events first if it was derived from another content version (a trainer
+    published a new version since): removed lessons drop out, a new required lesson re-opens the module.
+    Done lazily, per learner on their next visit, so publishing never touches every learner's row."""
+    if row is None or not row.content_version or row.content_version == module.version:
+        return row
+    return recompute(db, learner, module)
+
+
 def recompute(db: Database, learner: Learner, module: Module) -> ModuleProgress:
     """Rebuild the learner's module state from the events (e.g. after a content update)."""
     with db.session() as s:

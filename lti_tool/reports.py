@@ -363,6 +363,9 @@ def rows_from_lti(database_url: str, modules: Sequence[str] | None = None, since
             totals = {m.id: len(m.lessons) for m in catalog}
         except Exception:  # noqa: BLE001 - content missing on a reporting host: totals stay empty
             totals = {}
+        from .authoring.directory import published_lesson_counts
+
+        totals.update(published_lesson_counts(db))  # modules trainers published in the browser
         filters = Filters(platforms=list(platforms), modules=list(modules or ()), since=since, until=until)
         total = 0
         if progress is not None:

@@ -28,12 +28,23 @@ class LaunchSession(CallbackDict, SessionMixin):
         self.new_id = False
 
 
+def _form_sid(request: Request) -> str | None:
+    """The session id posted in a form. A body over the size limit is not read here: the view reading the
+    form raises the 413 that the error page explains (uploads raise their own limit before that)."""
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    try:
+        return request.form.get(PARAM)
+    except RequestEntityTooLarge:
+        return None
+
+
 class LaunchSessionInterface(SessionInterface):
     def _cache(self, app: Flask):
         return app.extensions["vamos"].cache
 
     def open_session(self, app: Flask, request: Request) -> LaunchSession:
-        sid = request.args.get(PARAM) or request.form.get(PARAM) or request.cookies.get(COOKIE_NAME)
+        sid = request.args.get(PARAM) or _form_sid(request) or request.cookies.get(COOKIE_NAME)
         if sid and 20 <= len(sid) <= 100:
             data = self._cache(app).get(PREFIX + sid)
             if data is not None:

@@ -20,7 +20,16 @@ def _key_part(value: str) -> str:
 
 def cmd_build_olx(args: argparse.Namespace) -> int:
     content = Path(args.content) if args.content else default_content_dir()
-    modules, problems = validate_paths([content])
+    if args.from_lti:
+        # Modules trainers published in the LTI tool's browser editor (loaded by the same core loader).
+        import tempfile
+
+        from lti_tool.authoring.directory import published_modules
+
+        modules, problems = published_modules(args.from_lti, Path(tempfile.mkdtemp(prefix="vamos-olx-")), args.module), []
+        content = Path(args.from_lti.split("@")[-1])
+    else:
+        modules, problems = validate_paths([content])
     by_id = {m.id: m for m in modules}
     wanted = args.module or sorted(by_id)
     relevant = [p for p in problems if not args.module or any(f"/{m}/" in f"/{p}" for m in args.module)]
@@ -43,6 +52,8 @@ def add_commands(subparsers) -> None:
     parser.add_argument("--module", action="append", metavar="ID", help="module id (repeatable); default: all modules")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--content", metavar="DIR", help="content root (default: VAMOS_CONTENT_DIR or the packaged content)")
+    parser.add_argument("--from-lti", metavar="DATABASE_URL",
+                        help="build the modules published in the LTI tool's editor (e.g. $VAMOS_DATABASE_URL) instead of files")
     parser.add_argument("--org", default=DEFAULT_ORG, type=_key_part, help=f"course organisation (default {DEFAULT_ORG})")
     parser.add_argument("--run", default=DEFAULT_RUN, type=_key_part, help=f"course run (default {DEFAULT_RUN})")
     parser.set_defaults(func=cmd_build_olx)

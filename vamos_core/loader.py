@@ -268,7 +268,7 @@ class _ModuleLoader:
             display=QuizDisplay(quiz.get("display") or "one_per_page") if quiz.get("display") in {d.value for d in QuizDisplay} | {None} else QuizDisplay.ONE_PER_PAGE,
             max_attempts=quiz.get("max_attempts") if isinstance(quiz.get("max_attempts"), int) else 0,
             scoring=AttemptScoring(quiz["scoring"]) if quiz.get("scoring") in {a.value for a in AttemptScoring} else AttemptScoring.BEST,
-            shuffle_options=bool(quiz.get("shuffle_options", False)),
+            shuffle_options=quiz.get("shuffle_options", True) is not False,
         )
         quiz_file = quiz.get("file") or "quiz.yaml"
         if not isinstance(quiz_file, str) or ".." in Path(quiz_file).parts:

@@ -5,6 +5,8 @@ and the renderer sanitizes its output with nh3 anyway (defence in depth: nothing
 """
 from __future__ import annotations
 
+import functools
+
 import html
 import re
 from dataclasses import dataclass
@@ -200,6 +202,7 @@ def _shift_headings(fragment: str) -> str:
 
 # Source citations like [G2] or [Q20-IKMO] name an entry of module.yaml "sources" (ids are lowercase there).
 CITATION_RE = re.compile(r"\[([GQ][0-9]+(?:-[A-Za-z0-9]+)*)\](?!\()")
+_LOWER_CITATION_RE = re.compile(r"\[([gq][0-9]+(?:-[a-z0-9]+)*)\](?!\()")
 
 
 def check_body(text: str, module_dir: Path, source_ids: set[str] | None = None) -> list[BodyProblem]:
@@ -210,23 +213,35 @@ def check_body(text: str, module_dir: Path, source_ids: set[str] | None = None) 
             for match in CITATION_RE.finditer(line):
                 if match.group(1).lower() not in source_ids:
                     problems.append(BodyProblem(number, "citation", f"[{match.group(1)}] is not in module.yaml sources"))
+            for match in _LOWER_CITATION_RE.finditer(line):
+                if match.group(1) in source_ids:  # would silently stay plain text: citations are written [Q1]
+                    problems.append(BodyProblem(number, "citation", f"write the citation in capitals: [{match.group(1).upper()}]"))
     problems += _check_raw_html_and_schemes(text)
     problems += _check_callout_fences(text)
-    tokens = markdown_parser().parse(text, {})
-    for token, line in _inline_children(tokens):
-        if token.type == "image":
-            src = token.attrGet("src") or ""
-            alt = "".join(c.content for c in token.children or []).strip()
+    for kind, url, alt, line in _images_and_links(text):
+        if kind == "image":
             if not alt:
-                problems.append(BodyProblem(line, "image", f"image '{src}' has no alternative text"))
-            problems += _check_target(src, "image", line, module_dir)
-        elif token.type == "link_open":
-            href = token.attrGet("href") or ""
-            if _is_relative(href):
-                problems += _check_target(href, "link", line, module_dir)
-            elif href.startswith("http://"):
-                problems.append(BodyProblem(line, "link", f"use https:// instead of http:// ({href})"))
+                problems.append(BodyProblem(line, "image", f"image '{url}' has no alternative text"))
+            problems += _check_target(url, "image", line, module_dir)
+        elif _is_relative(url):
+            problems += _check_target(url, "link", line, module_dir)
+        elif url.startswith("http://"):
+            problems.append(BodyProblem(line, "link", f"use https:// instead of http:// ({url})"))
     return problems
+
+
+@functools.lru_cache(maxsize=512)
+def _images_and_links(text: str) -> tuple[tuple[str, str, str, int], ...]:
+    """(kind, url, alt text, line) of every image and link: parsing is most of a lesson's validation, and the
+    editor validates the whole module on every save while only one lesson changed."""
+    found = []
+    for token, line in _inline_children(markdown_parser().parse(text, {})):
+        if token.type == "image":
+            alt = "".join(c.content for c in token.children or []).strip()
+            found.append(("image", token.attrGet("src") or "", alt, line))
+        elif token.type == "link_open":
+            found.append(("link", token.attrGet("href") or "", "", line))
+    return tuple(found)
 
 
 def _check_target(url: str, field: str, line: int, module_dir: Path) -> list[BodyProblem]:

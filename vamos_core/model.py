@@ -111,7 +111,7 @@ class QuizSettings:
     display: QuizDisplay = QuizDisplay.ONE_PER_PAGE
     max_attempts: int = 0  # 0 = unlimited
     scoring: AttemptScoring = AttemptScoring.BEST
-    shuffle_options: bool = False
+    shuffle_options: bool = True  # on unless a module opts out (vamos_core.option_order)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Rendering is pure and keyed by module id, version and lesson id, so adapters can
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from .figures import image_size
@@ -43,11 +43,20 @@ def render_lesson(module: Module, lesson: Lesson, media_prefix: str) -> Rendered
 
 def _render(module: Module, lesson: Lesson, media_prefix: str) -> RenderedLesson:
     media_url: Callable[[str], str] = lambda path: f"{media_prefix}/{path}"  # noqa: E731
-    body = render_markdown(lesson.body_markdown, media_url=media_url, media_size=lambda path: _media_size(module, path))
-    body, cited = _link_citations(body, module)
-    body, terms = link_glossary_terms(body, module.glossary)
-    video = render_video(module, lesson.video, media_url, lesson.id) if lesson.video else ""
-    return RenderedLesson(body, tuple(terms), cited, video)
+    rendered = render_text(lesson.body_markdown, module.sources, module.glossary, media_url,
+                           media_size=lambda path: _media_size(module, path))
+    if lesson.video:
+        rendered = replace(rendered, video_html=render_video(module, lesson.video, media_url, lesson.id))
+    return rendered
+
+
+def render_text(markdown: str, sources, glossary, media_url: Callable[[str], str],
+                media_size: Callable[[str], tuple[int, int] | None] | None = None) -> RenderedLesson:
+    """The rendering pipeline itself (uncached): also for drafts in the editor's preview."""
+    body = render_markdown(markdown, media_url=media_url, media_size=media_size)
+    body, cited = _link_citations(body, sources)
+    body, terms = link_glossary_terms(body, glossary)
+    return RenderedLesson(body, tuple(terms), cited)
 
 
 def _media_size(module: Module, relative: str) -> tuple[int, int] | None:
@@ -55,8 +64,8 @@ def _media_size(module: Module, relative: str) -> tuple[int, int] | None:
     return image_size(path, path.stat().st_mtime) if path else None
 
 
-def _link_citations(fragment: str, module: Module) -> tuple[str, tuple[Source, ...]]:
-    by_id = {source.id: source for source in module.sources}
+def _link_citations(fragment: str, sources) -> tuple[str, tuple[Source, ...]]:
+    by_id = {source.id: source for source in sources}
     cited: list[Source] = []
 
     def link(match) -> str:

@@ -6,8 +6,6 @@ module says) is published as a ``grade`` event; the platform applies the block's
 """
 from __future__ import annotations
 
-import hashlib
-import random
 from datetime import datetime, timezone
 
 from xblock.core import XBlock
@@ -17,6 +15,7 @@ from xblock.scorable import Score, ScorableXBlockMixin
 
 from vamos_core.grading import InvalidAnswer, QuizResult, attempts_left, counting_score, grade_quiz, meets
 from vamos_core.model import Module, Question, QuestionType, Quiz, QuizDisplay
+from vamos_core.option_order import option_order
 
 from .base import EditableField, VamosBlockBase, module_choices, require_mapping
 from .i18n import _
@@ -102,12 +101,10 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
     # --- presentation ---------------------------------------------------------------------------------------
 
     def option_order(self, question: Question) -> list:
-        options = list(question.options)
+        """Options as shown: shuffled per learner and attempt (the next attempt = attempts stored so far)."""
         module = self.get_module()
-        if module and module.quiz.settings.shuffle_options:
-            seed = hashlib.sha256(f"{self.scope_ids.user_id}:{self.module_id}:{question.id}".encode()).digest()
-            random.Random(seed).shuffle(options)
-        return options
+        return option_order(question, f"{self.scope_ids.user_id}:{self.module_id}", str(len(self.attempts)),
+                            bool(module and module.quiz.settings.shuffle_options))
 
     def attempts_left(self, module: Module) -> int | None:
         return attempts_left(len(self.attempts), module.quiz.settings.max_attempts)

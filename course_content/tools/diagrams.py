@@ -29,7 +29,10 @@ CHAR = 0.57  # average glyph width of the sans fonts above, in font sizes (measu
 def wrap_chars(text: str, limit: int) -> list[str]:
     """Break ``text`` into lines of at most ``limit`` characters (greedy, on spaces; long words stay whole)."""
     lines: list[str] = []
-    for word in text.split():
+    # Split on plain spaces only: a no-break space keeps "e. V." and "12.000 €" together.
+    for word in text.replace("e. V.", "e.\u00a0V.").split(" "):
+        if not word:
+            continue
         if lines and len(lines[-1]) + 1 + len(word) <= limit:
             lines[-1] += " " + word
         else:
@@ -378,7 +381,7 @@ def organigramm() -> Drawing:
     h = 34 + 3 * 20 + 30
     d.rect(86, box_y, W - 102, h, GREEN_LIGHT, GREEN, width=2.5)
     d.text(98, box_y + 26, "Vorstand nach § 26 BGB", size=17, weight="bold", fill=GREEN)
-    after = d.text(98, box_y + 50, ["Vorsitzende*r", "Stellvertreter*in", "Kassierer*in"])
+    after = d.text(98, box_y + 50, ["Vorsitz", "Stellvertretung", "Kassenführung"])
     d.text(98, after, "vertritt den Verein", size=16, weight="bold", fill=GREEN)
     # The audit is elected by the assembly and reports to it, not to the board: its own column.
     d.rect(16, box_y, 62, h, AMBER_LIGHT, AMBER)
@@ -442,6 +445,76 @@ def kommunikationsplan() -> Drawing:
     d.height = y
     return d
 
+# ---------------------------------------------------------------- Vereinsgründung und Satzung
+
+GRUENDUNGSWEG = [  # lesson idee-und-gruendungsplan, "Der Weg zum e. V. in neun Schritten"
+    ("Gründungsgruppe", "mindestens sieben Personen, die mitmachen"),
+    ("Zweck klären", "Was wollen wir erreichen, für wen, wie?"),
+    ("Satzung entwerfen", "Muss- und Soll-Inhalte, Mustersatzung"),
+    ("Finanzamt fragen", "Satzungsentwurf zeigen, wenn der Verein gemeinnützig werden soll"),
+    ("Gründungsversammlung", "Satzung beschließen, Vorstand wählen, Protokoll"),
+    ("Notar", "Anmeldung beglaubigen lassen, auch per Video"),
+    ("Vereinsregister", "Eintragung beim Amtsgericht: jetzt „e. V.“"),
+    ("Gemeinnützigkeit", "beim Finanzamt beantragen"),
+    ("Erstes Jahr", "Konto eröffnen, Transparenzregister prüfen, planen"),
+]
+
+
+def gruendungsweg() -> Drawing:
+    d = Drawing("Der Weg zum e. V. in neun Schritten", "Neun Schritte untereinander: "
+                + " ".join(f"{n}. {t}: {x}." for n, (t, x) in enumerate(GRUENDUNGSWEG, start=1)))
+    y = d.heading(30, "Der Weg zum e. V. in neun Schritten")
+    for number, (title, text) in enumerate(GRUENDUNGSWEG, start=1):
+        lines = wrap(text, W - 86, 16)
+        h = 30 + len(lines) * 20 + 8
+        stroke, fill = (GREEN, GREEN_LIGHT) if number == 7 else (BLUE, BLUE_LIGHT)
+        d.rect(52, y, W - 68, h, fill, stroke, width=2)
+        d.add(f'<circle cx="28" cy="{y + h / 2:g}" r="15" fill="{stroke}"/>')
+        d.text(28, y + h / 2 + 6, str(number), size=17, weight="bold", fill="#ffffff", anchor="middle")
+        d.text(64, y + 24, title, size=17, weight="bold", fill=stroke)
+        d.text(64, y + 46, lines)
+        y += h
+        if number < len(GRUENDUNGSWEG):
+            d.line(28, y - h / 2 + 15, 28, y + 10 + 15, stroke=MUTED, width=2)  # joins the step numbers
+            y += 10
+    y = d.text(16, y + 26, wrap("Grün: Ab der Eintragung heißt der Verein „e. V.“ und ist rechtsfähig.", W - 32, 16),
+               fill=MUTED) + 4
+    d.height = y
+    return d
+
+
+# ---------------------------------------------------------------- Verein als Arbeitgeber
+
+BEZAHLUNG = [  # lessons formen-der-bezahlung, minijob-und-midijob, honorarkraefte, freiwilligendienste (Stand 2026)
+    ("Ehrenamtspauschale", "bis 960 € im Jahr steuerfrei", "nebenberuflich, für gemeinnützige Zwecke"),
+    ("Übungsleiterfreibetrag", "bis 3.300 € im Jahr steuerfrei", "unterrichten, betreuen, künstlerisch arbeiten"),
+    ("Minijob", "bis 603 € im Monat (2026)", "Verein zahlt Pauschalabgaben; ab 2027: 633 €"),
+    ("Midijob", "603,01 € bis 2.000 € im Monat", "voll versichert, geringere Beiträge der beschäftigten Person"),
+    ("Honorarkraft", "selbstständig, schreibt Rechnungen", "Achtung: Scheinselbstständigkeit prüfen"),
+    ("Freiwilligendienst", "Taschengeld (BFD oder FSJ)", "Verein ist anerkannte Einsatzstelle"),
+]
+
+
+def bezahlung() -> Drawing:
+    d = Drawing("Wege, im Verein zu bezahlen (Stand 2026)", " ".join(f"{a}: {b}; {c}." for a, b, c in BEZAHLUNG))
+    y = d.heading(30, "Wege, im Verein zu bezahlen (Stand 2026)")
+    groups = {0: ("Freibeträge", GREEN, GREEN_LIGHT), 2: ("Beschäftigung", BLUE, BLUE_LIGHT),
+              4: ("Keine Beschäftigung", AMBER, AMBER_LIGHT)}
+    for index, (name, amount, note) in enumerate(BEZAHLUNG):
+        if index in groups:
+            label, stroke, fill = groups[index]
+            y = d.text(16, y + 8, label, size=17, weight="bold", fill=stroke) - 6
+        a_lines, n_lines = wrap(amount, W - 56, 16), wrap(note, W - 56, 16)
+        h = 30 + (len(a_lines) + len(n_lines)) * 20 + 8
+        d.rect(16, y, W - 32, h, fill, stroke, width=2)
+        d.text(28, y + 24, name, size=17, weight="bold", fill=stroke)
+        after = d.text(28, y + 46, a_lines, weight="bold")
+        d.text(28, after, n_lines, fill=MUTED)
+        y += h + 8
+    y = d.text(16, y + 18, wrap("Allgemeine Information, keine Rechts- oder Steuerberatung.", W - 32, 16), fill=MUTED) + 4
+    d.height = y
+    return d
+
 
 DIAGRAMS = {
     "projektmanagement/media/abbildungen/wirkungstreppe.svg": wirkungstreppe,
@@ -452,6 +525,8 @@ DIAGRAMS = {
     "finanzierung/media/abbildungen/finanzierungsarten.svg": finanzierungsarten,
     "fuehrung-im-ehrenamt/media/abbildungen/organigramm-verein.svg": organigramm,
     "kommunikation-im-verband/media/abbildungen/kommunikationsplan.svg": kommunikationsplan,
+    "vereinsgruendung-und-satzung/media/abbildungen/weg-zum-e-v.svg": gruendungsweg,
+    "verein-als-arbeitgeber/media/abbildungen/wege-zu-bezahlen.svg": bezahlung,
 }
 
 

@@ -56,9 +56,14 @@ def _settings() -> dict:
     return settings
 
 
+def _catalog():
+    """This platform's modules: the shipped ones and those its trainers published."""
+    return tool().catalog_for(session.get("issuer"))
+
+
 def _catalogue(settings: dict, error: str | None = None, status: int = 200):
     return render_template(
-        "deep_linking.html", modules=list(tool().catalog), multiple=bool(settings.get("accept_multiple", True)),
+        "deep_linking.html", modules=list(_catalog()), multiple=bool(settings.get("accept_multiple", True)),
         title=settings.get("title") or "", error=error,
     ), status
 
@@ -75,7 +80,7 @@ def deep_linking_post():
     check_csrf()
     settings = _settings()
     keys = [] if request.form.get("cancel") else request.form.getlist("item")
-    choices = [dl.parse_choice(tool().catalog, key) for key in keys]
+    choices = [dl.parse_choice(_catalog(), key) for key in keys]
     if any(c is None for c in choices) or len(set(keys)) != len(keys):
         raise PageError("bad_form", 400, "unknown or repeated catalogue entry")
     if not request.form.get("cancel") and not choices:
@@ -120,7 +125,7 @@ def fetch_members(platform: services.Platform, url: str, max_pages: int = 100) -
 
 
 def _course_modules(context_pk: int | None) -> list:
-    catalog = tool().catalog
+    catalog = list(_catalog())
     if context_pk is not None:
         with tool().db.session() as s:
             ids = set(s.scalars(select(ResourceLink.module_id).where(
@@ -187,7 +192,7 @@ def scores():
         failed = s.execute(query.where(ScoreOutbox.status == ScoreOutbox.FAILED)
                            .order_by(ScoreOutbox.id.desc()).limit(500)).all()
         counts = dict(s.execute(counts_q.group_by(ScoreOutbox.status)).all())
-    catalog = tool().catalog
+    catalog = _catalog()
     rows = [{
         "row": row, "link": link_title, "module": (catalog.get(row.module_id).title if catalog.get(row.module_id)
                                                    else row.module_id),

@@ -83,7 +83,7 @@ def _filters(who: coordination.Coordinator) -> queries.Filters:
         raise PageError("forbidden", 403, "platform not granted")
     platforms = [platform] if platform else list(who.platforms)
     module = request.args.get("module", "")
-    if module and tool().catalog.get(module) is None:
+    if module and module not in _titles(who):
         raise PageError("bad_form", 400, "unknown module")
     course = request.args.get("course", "")
     context_pk = None
@@ -108,8 +108,18 @@ def _filters(who: coordination.Coordinator) -> queries.Filters:
                            organisation=organisation, since=since, until=until)
 
 
-def _titles() -> dict[str, str]:
-    return {m.id: m.title for m in tool().catalog}
+def _modules(who: coordination.Coordinator) -> list:
+    """Every module of the coordinator's platforms, each once (shipped first)."""
+    seen: dict[str, object] = {}
+    for platform in who.platforms:
+        for module in tool().catalog_for(platform):
+            seen.setdefault(module.id, module)
+    return list(seen.values())
+
+
+def _titles(who: coordination.Coordinator) -> dict[str, str]:
+    """Titles of every module the coordinator's platforms offer (shipped and authored)."""
+    return tool().modules.titles(who.platforms)
 
 
 # ---------------------------------------------------------------- dashboard
@@ -137,12 +147,12 @@ def _chart(months: list[dict]) -> dict:
 def dashboard():
     who = current_coordinator()
     filters = _filters(who)
-    data = queries.dashboard(tool().db, filters, _titles())
+    data = queries.dashboard(tool().db, filters, _titles(who))
     with tool().db.session() as s:
         register = organisations.register(s, list(who.platforms))
     return render_template(
         "coordination.html", data=data, chart=_chart(data.months), filters=filters, args=request.args,
-        modules=list(tool().catalog), platforms=_platform_names(who), courses=_courses(who), register=register,
+        modules=_modules(who), platforms=_platform_names(who), courses=_courses(who), register=register,
         names_allowed=tool().config.report_allow_names,
     )
 
@@ -159,7 +169,7 @@ def _export(kind: str):
     delimiter = ";" if request.args.get("delimiter") == "semicolon" else ","
     with_names = kind == "completions" and request.args.get("names") == "1" and tool().config.report_allow_names
     db = tool().db
-    totals = {m.id: len(m.lessons) for m in tool().catalog}
+    totals = {m.id: len(m.lessons) for m in _modules(who)}
     with db.session() as s:
         entry = coordination.audit(s, who, f"export_{kind}",
                                    {**filters.describe(), "format": fmt, "names": with_names})
@@ -341,7 +351,7 @@ def learners():
                 report = dsgvo.access_report(s, found)
     erased = request.args.get("geloescht") == "1"
     return render_template("dsgvo.html", query=query, found=found, report=report, erased=erased,
-                           titles=_titles()), 200 if found or not query else 404
+                           titles=_titles(who)), 200 if found or not query else 404
 
 
 @bp.route("/learners/<pseudonym>/export.json")
@@ -365,7 +375,7 @@ def learner_erase(pseudonym: str):
         with tool().db.session() as s:
             report = dsgvo.access_report(s, s.get(Learner, learner.id))
         return render_template("dsgvo.html", query=pseudonym, found=learner, report=report, erased=False,
-                               confirm_error=True, titles=_titles()), 400
+                               confirm_error=True, titles=_titles(who)), 400
     with tool().db.session() as s:
         counts = dsgvo.erase(s, s.get(Learner, learner.id))
         coordination.audit(s, who, "dsgvo_erasure", {"pseudonym": learner.pseudonym, **counts},

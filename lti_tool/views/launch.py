@@ -207,7 +207,7 @@ def _record(result: ValidatedLaunch) -> dict:
     t = tool()
     claims = result.claims
     with t.db.session() as s:
-        rec = record_launch(s, result, t.catalog, t.config.organisation_claim)
+        rec = record_launch(s, result, t.catalog_for(claims["iss"]), t.config.organisation_claim)
     return {
         "ask_organisation": rec.ask_organisation,
         "launch_id": str(uuid.uuid4()),
@@ -220,7 +220,7 @@ def _record(result: ValidatedLaunch) -> dict:
         "context_pk": rec.context_pk,
         "resource_link_pk": rec.resource_link_pk,
         "module_id": rec.module_id,
-        "lesson_id": _requested_lesson(claims, t.catalog.get(rec.module_id) if rec.module_id else None),
+        "lesson_id": _requested_lesson(claims, t.catalog_for(claims["iss"]).get(rec.module_id) if rec.module_id else None),
         # Kept for the features that follow (score passback, placement, return link).
         "ags": claims.get(AGS_ENDPOINT),
         "deep_linking": claims.get(DEEP_LINKING_SETTINGS),

@@ -14,11 +14,9 @@ module state derived by ``completion.module_state`` (through ``lti_tool.progress
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
-import random
 import secrets
 from dataclasses import dataclass
 
@@ -29,6 +27,7 @@ from markupsafe import escape
 from vamos_core.grading import InvalidAnswer, attempts_left, grade_question, grade_quiz, meets
 from vamos_core.lesson_checks import CheckFeedback, answer_check, render_checks
 from vamos_core.model import Module, Question, QuizDisplay
+from vamos_core.option_order import option_order
 from vamos_core.rendering import render_lesson
 
 from .. import progress
@@ -68,7 +67,7 @@ def visit(module_id: str) -> Visit:
     """The launched session for this module, or a refusal (401 no session, 404 not this module)."""
     if not session.get("role") or not session.get("issuer") or not session.get("sub"):
         raise PageError("session_missing", 401, "no launch session")
-    module = tool().catalog.get(module_id)
+    module = tool().catalog_for(session["issuer"]).get(module_id)
     # Learners see the module their link points to; trainers and coordinators may browse (preview).
     if module is None or (session["role"] == LEARNER and session.get("module_id") != module_id):
         raise PageError("not_found", 404, "module not available for this launch")
@@ -151,7 +150,7 @@ def module(module_id: str):
 
 
 def render_module(v: Visit, name_error: bool = False) -> str:
-    row = progress.get_progress(v.db, v.learner, v.module.id)
+    row = progress.fresh(v.db, v.learner, v.module, progress.get_progress(v.db, v.learner, v.module.id))
     states = lesson_states(v.module, row)
     url, label = continue_target(v, row, states)
     certificate, failed = _certificate(v, row)
@@ -202,7 +201,7 @@ def lesson(module_id: str, lesson_id: str):
     # records that the learner started it (an event). Later views only move the resume point, in the
     # transaction that reads the row. A view changes neither "done" nor the percent, so the row read
     # before it serves the page.
-    row = progress.open_lesson(v.db, v.learner, module.id, lesson.id)
+    row = progress.fresh(v.db, v.learner, module, progress.open_lesson(v.db, v.learner, module.id, lesson.id))
     resume = row.last_position if row and row.last_lesson_id == lesson.id else None
     if lesson.id not in progress.lessons(row)[0]:
         _record(
@@ -307,7 +306,7 @@ def lesson_position(module_id: str, lesson_id: str):
 def media(module_id: str, relative: str):
     """Images and downloads of a module: teaching material, served without a session (so cached
     lesson HTML works for everyone); only files inside the module folder (``Module.media_path``)."""
-    module = tool().catalog.get(module_id)
+    module = tool().modules.get_public(module_id)
     path = module.media_path(relative) if module else None
     if path is None:
         raise PageError("not_found", 404, "media not found")
@@ -342,11 +341,7 @@ def _set_draft(module_id: str, draft: dict | None) -> None:
 
 def shuffled_options(question: Question, learner: Learner, token: str, shuffle: bool):
     """The options in the order shown: as authored, or shuffled deterministically per learner and attempt."""
-    options = list(question.options)
-    if shuffle:
-        seed = hashlib.sha256("\x00".join((learner.issuer, learner.sub, token, question.id)).encode()).digest()
-        random.Random(seed).shuffle(options)
-    return options
+    return option_order(question, f"{learner.issuer}\x00{learner.sub}", token, shuffle)
 
 
 def _left(v: Visit, used: int) -> int | None:
@@ -364,7 +359,7 @@ def _check_limit(v: Visit):
 @bp.route("/module/<module_id>/quiz")
 def quiz(module_id: str):
     v = visit(module_id)
-    row = progress.get_progress(v.db, v.learner, v.module.id)
+    row = progress.fresh(v.db, v.learner, v.module, progress.get_progress(v.db, v.learner, v.module.id))
     past = progress.attempts(v.db, v.learner, v.module.id)
     return render_template(
         "quiz.html",
@@ -385,7 +380,9 @@ def quiz_start(module_id: str):
         if _left(v, row.quiz_attempts if row else 0) == 0:
             raise PageError("attempt_limit", 409, "no attempts left")
         # A token per attempt: the idempotency key of its event, so a double submit counts once.
-        _set_draft(v.module.id, {"token": secrets.token_urlsafe(16), "answers": {}})
+        # The version travels with the attempt: it is graded against the questions it showed, even if a
+        # trainer publishes a new version meanwhile.
+        _set_draft(v.module.id, {"token": secrets.token_urlsafe(16), "answers": {}, "version": v.module.version})
     return redirect(session_url("learn.attempt", module_id=v.module.id), 303)
 
 
@@ -400,14 +397,22 @@ def _page(v: Visit, raw) -> int:
     return page
 
 
+def attempt_module(v: Visit, version: str | None) -> Module:
+    """The module version an attempt was started on (or, for older attempts without one, the current)."""
+    if not version or version == v.module.version:
+        return v.module
+    return tool().catalog_for(v.learner.issuer).get(v.module.id, version=version) or v.module
+
+
 @bp.route("/module/<module_id>/quiz/attempt")
 def attempt(module_id: str):
     v = visit(module_id)
     draft = _draft(v.module.id)
     if draft is None:
         return redirect(session_url("learn.quiz", module_id=v.module.id), 303)
-    settings = v.module.quiz.settings
-    questions = v.module.quiz.questions
+    shown_module = attempt_module(v, draft.get("version"))
+    settings = shown_module.quiz.settings
+    questions = shown_module.quiz.questions
     if settings.display is QuizDisplay.ALL_ON_ONE_PAGE:
         page, shown = None, list(enumerate(questions, 1))
     else:
@@ -415,7 +420,7 @@ def attempt(module_id: str):
         shown = [(page, questions[page - 1])]
     return render_template(
         "quiz_attempt.html",
-        module=v.module,
+        module=shown_module,
         shown=[(n, q, shuffled_options(q, v.learner, draft["token"], settings.shuffle_options)) for n, q in shown],
         page=page,
         total=len(questions),
@@ -459,6 +464,8 @@ def attempt_post(module_id: str):
                 return redirect(session_url("learn.result", module_id=module.id, attempt_id=done.id), 303)
         raise PageError("no_attempt", 409, "attempt token unknown")
 
+    current = module
+    module = attempt_module(v, draft.get("version"))  # grade against the version the attempt showed
     questions = module.quiz.questions
     action = request.form.get("action", "submit")
     if module.quiz.settings.display is QuizDisplay.ALL_ON_ONE_PAGE:
@@ -491,9 +498,10 @@ def attempt_post(module_id: str):
         "percent": round(result.percent, 4),
         "fractions": {r.question_id: str(r.fraction) for r in result.results},
         "passed": result.passed(module.completion.passing_score),
+        "version": module.version,
     }
     recorded = _record(
-        v.db, v.learner, module, ProgressEvent.QUIZ_ATTEMPT, v.learner.key("attempt", module.id, draft["token"]),
+        v.db, v.learner, current, ProgressEvent.QUIZ_ATTEMPT, v.learner.key("attempt", module.id, draft["token"]),
         data=data, resource_link_pk=session.get("resource_link_pk"), check=_check_limit(v),
     )
     _set_draft(module.id, None)
@@ -514,6 +522,7 @@ def result(module_id: str, attempt_id: str):
     ):
         raise PageError("attempt_not_found", 404, "attempt of another learner or module")
     data = json.loads(event.data or "{}")
+    module = attempt_module(v, data.get("version"))  # the questions this attempt answered
     answers = data.get("answers", {})
     fractions = data.get("fractions", {})
     items = []
@@ -524,8 +533,8 @@ def result(module_id: str, attempt_id: str):
         options = shuffled_options(question, v.learner, data.get("token", ""), module.quiz.settings.shuffle_options)
         items.append({"number": number, "question": question, "chosen": chosen, "status": status, "options": options,
                       "lesson": module.lesson(question.lesson) if question.lesson else None})
-    row = progress.get_progress(v.db, v.learner, module.id)
-    summary = quiz_summary(module, row)
+    row = progress.fresh(v.db, v.learner, v.module, progress.get_progress(v.db, v.learner, module.id))
+    summary = quiz_summary(v.module, row)
     passed = meets(float(data.get("percent", 0.0)), module.completion.passing_score)
     _, done = progress.lessons(row)
     return render_template(
@@ -535,7 +544,7 @@ def result(module_id: str, attempt_id: str):
         passed=passed,
         items=items,
         quiz=summary,
-        lessons_missing=[lesson for lesson in module.lessons if lesson.id not in done],
+        lessons_missing=[lesson for lesson in v.module.lessons if lesson.id not in done],
         completed=bool(row and row.completed),
         percent=row.percent if row else 0,
     )

@@ -30,7 +30,7 @@ def require_launch() -> dict:
 @bp.route("/start")
 def start():
     launch = require_launch()
-    modules = list(tool().catalog) if launch["role"] != LEARNER else []
+    modules = list(tool().catalog_for(launch["issuer"])) if launch["role"] != LEARNER else []
     return render_template(
         "start.html", modules=modules, role=launch["role"], role_label=ROLE_LABELS[launch["role"]]
     )

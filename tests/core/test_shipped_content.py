@@ -1,4 +1,4 @@
-"""The four VAMOs modules as shipped: complete, structured as the didactic concept says, and current (2026)."""
+"""The six VAMOs modules as shipped: complete, structured as the didactic concept says, and current (2026)."""
 from __future__ import annotations
 
 import re
@@ -9,7 +9,10 @@ import pytest
 from vamos_core.content import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULE_IDS = ["projektmanagement", "fuehrung-im-ehrenamt", "finanzierung", "kommunikation-im-verband"]
+MODULE_IDS = [
+    "projektmanagement", "fuehrung-im-ehrenamt", "finanzierung", "kommunikation-im-verband",
+    "vereinsgruendung-und-satzung", "verein-als-arbeitgeber",
+]
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +20,7 @@ def catalog():
     return load_catalog(ROOT / "course_content")
 
 
-def test_four_modules(catalog):
+def test_six_modules(catalog):
     assert sorted(catalog.modules) == sorted(MODULE_IDS)
 
 
@@ -70,6 +73,8 @@ def module_text(module) -> str:
         ("finanzierung", ["50.000", "100.000", "300"]),
         ("projektmanagement", ["SMART", "Verwendungsnachweis"]),
         ("kommunikation-im-verband", ["§ 5 DDG", "§ 25 TDDDG", "§ 38"]),
+        ("vereinsgruendung-und-satzung", ["§ 57", "§ 58", "Anlage 1 zu § 60 AO", "§ 77 BGB", "§ 60a AO", "§ 20a GwG"]),
+        ("verein-als-arbeitgeber", ["603 €", "633 €", "§ 8 Abs. 2 SGB IV", "3.300 €", "960 €", "§ 7a SGB IV", "§ 127 SGB IV"]),
     ],
 )
 def test_current_legal_figures(catalog, module_id, facts):

@@ -18,6 +18,8 @@ DIAGRAMS = {  # issue 18: the structures each module must show as a figure
     "finanzierung": {"vier-sphaeren", "finanzierungsarten"},
     "fuehrung-im-ehrenamt": {"organigramm-verein"},
     "kommunikation-im-verband": {"kommunikationsplan"},
+    "vereinsgruendung-und-satzung": {"weg-zum-e-v"},
+    "verein-als-arbeitgeber": {"wege-zu-bezahlen"},
 }
 
 
@@ -56,6 +58,7 @@ def test_one_explainer_video_per_module(catalog, module_id):
 
 
 def test_every_lesson_has_one_or_two_checks(catalog):
+    assert {module.id for module in catalog} == set(DIAGRAMS)  # a new module gets figures, a video and checks too
     lessons = [lesson for module in catalog for lesson in module.lessons]
     assert lessons and all(1 <= len(lesson.checks) <= 2 for lesson in lessons)
     # Answers are not given away by position: the correct option is not always the same letter.

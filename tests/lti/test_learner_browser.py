@@ -200,6 +200,17 @@ def tab_to(page, text: str, limit: int = 60) -> None:
     pytest.fail(f"{text!r} not reachable with Tab on {page.url}")
 
 
+def tab_to_field(page, name: str, limit: int = 60) -> None:
+    """Press Tab until a form field named ``name`` has the focus, visibly."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.name || ''") == name:
+            outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+            assert outline != "none", f"no visible focus on {name!r}"
+            return
+    pytest.fail(f"field {name!r} not reachable with Tab on {page.url}")
+
+
 def test_keyboard_only_lesson_and_quiz(browser, fixture_env):  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -220,8 +231,14 @@ def test_keyboard_only_lesson_and_quiz(browser, fixture_env):  # noqa: F811
         tab_to(page, "Test beginnen")
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/quiz/attempt"))
-        tab_to(page, "Der Vorstand")
+        # Options are shuffled per learner and attempt (vamos_core.option_order), so the right one may come
+        # second: Tab enters the radio group, Space selects, the arrow keys move within the group.
+        tab_to_field(page, "q-vorstand")
         page.keyboard.press("Space")
+        for _ in range(2):
+            if page.is_checked("#q-vorstand-a"):
+                break
+            page.keyboard.press("ArrowDown")
         assert page.is_checked("#q-vorstand-a")
         tab_to(page, "Antworten abgeben")
         page.keyboard.press("Enter")

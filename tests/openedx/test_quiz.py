@@ -167,3 +167,23 @@ def test_german_feedback():
     block = runtime.block(f'<vamos_quiz module_id="{MODULE_ID}"/>')
     _, body = call(block, "submit", {"answers": RIGHT})
     assert "Bestanden. Gut gemacht!" in body["result_html"]
+
+
+def test_options_are_shuffled_per_learner_and_attempt(runtime, quiz_xml):
+    """Shuffling is on by default (vamos_core.option_order): the same order on every reload of an attempt,
+    a new order key for the next attempt — as in the LTI tool, which keys it by the attempt token."""
+    from vamos_core.option_order import option_order
+
+    block = runtime.block(quiz_xml)
+    module = block.get_module()
+    assert module.quiz.settings.shuffle_options is True
+    question = module.quiz.questions[1]
+    key = f"{block.scope_ids.user_id}:{block.module_id}"
+    first = block.option_order(question)
+    assert first == block.option_order(question) == option_order(question, key, "0")
+    call(block, "submit", {"answers": RIGHT})
+    assert block.option_order(question) == option_order(question, key, "1")
+    shown = runtime.render(block, "student_view").body_html()
+    ids = [o.id for o in option_order(question, key, "1")]
+    positions = [shown.index(f'name="vamos-{question.id}" value="{i}"') for i in ids]
+    assert positions == sorted(positions)  # the page shows the options in exactly that order
