@@ -22,7 +22,7 @@ from defusedxml.ElementTree import fromstring
 
 from .svg import check_svg
 
-FIGURE_TYPES = {".svg": "SVG", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+FIGURE_TYPES = {".svg": "SVG", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WebP"}  # = editor uploads
 MAX_RASTER_BYTES = 1_500_000  # phones on prepaid data: a lesson picture must stay small
 DESCRIPTION_BLOCK = "bildbeschreibung"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -33,7 +33,7 @@ def check_figure_file(path: Path) -> list[str]:
     """Problems of one image file that a lesson shows (path exists; checked by the body checks)."""
     kind = FIGURE_TYPES.get(path.suffix.lower())
     if kind is None:
-        return [f"'{path.name}' is not a figure type (allowed: SVG, PNG, JPEG)"]
+        return [f"'{path.name}' is not a figure type (allowed: SVG, PNG, JPEG, WebP)"]
     data = path.read_bytes()
     if kind == "SVG":
         problems = [f"SVG is not clean: {message}" for message in check_svg(data)]
@@ -44,6 +44,8 @@ def check_figure_file(path: Path) -> list[str]:
         return [f"'{path.name}' is not a PNG file"]
     if kind == "JPEG" and not data.startswith(b"\xff\xd8\xff"):
         return [f"'{path.name}' is not a JPEG file"]
+    if kind == "WebP" and not (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        return [f"'{path.name}' is not a WebP file"]
     if len(data) > MAX_RASTER_BYTES:
         return [f"'{path.name}' has {len(data) // 1000} KB; keep pictures under {MAX_RASTER_BYTES // 1000} KB"]
     return []

@@ -97,6 +97,13 @@ def test_editor_metadata_is_dropped_without_a_message():
     assert "inkscape" not in out and "sodipodi" not in out and "metadata" not in out and "Kommentar" not in out
 
 
+def test_view_box_is_added_from_width_and_height():
+    out = sanitize_svg(b'<svg xmlns="http://www.w3.org/2000/svg" width="120px" height="80"><rect/></svg>').decode()
+    assert 'viewBox="0 0 120 80"' in out
+    out = sanitize_svg(b'<svg xmlns="http://www.w3.org/2000/svg" width="50%" height="80"><rect/></svg>').decode()
+    assert "viewBox" not in out  # relative sizes give no drawing size; the validator then asks for a viewBox
+
+
 def test_missing_namespace_is_added():
     out = sanitize_svg(b'<svg viewBox="0 0 1 1"><rect width="1" height="1"/></svg>').decode()
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in out and "<rect " in out
