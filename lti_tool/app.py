@@ -186,10 +186,12 @@ def _register_security_headers(app: Flask) -> None:
     @app.after_request
     def headers(response):
         # Embeddable in any LMS (frame-ancestors *), scripts only from our own static folder,
-        # and no Referer: URLs may carry the launch session id.
+        # and no Referer: URLs may carry the launch session id. Lesson videos may come from the
+        # organisation's own https server (content format, video.url); media cannot run code.
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; frame-ancestors *; base-uri 'none'; object-src 'none'",
+            "default-src 'self'; img-src 'self' data:; media-src 'self' https:; frame-ancestors *; base-uri 'none'; "
+            "object-src 'none'",
         )
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         # Behind TLS (directly or via the proxy's X-Forwarded-Proto with VAMOS_PROXY_FIX) browsers must never fall

@@ -21,7 +21,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for module in modules:
         print(
             f"ok {module.id}: {len(module.lessons)} lessons, {len(module.quiz.questions)} questions, "
-            f"{module.estimated_minutes} min, {len(module.glossary)} glossary terms (version {module.version})"
+            f"{module.estimated_minutes} min, {len(module.glossary)} glossary terms, "
+            f"{sum(1 for lesson in module.lessons if lesson.video)} video(s), "
+            f"{sum(len(lesson.checks) for lesson in module.lessons)} in-lesson checks (version {module.version})"
         )
     if problems:
         print(f"{len(problems)} problem(s) found; modules with problems are not loaded.", file=sys.stderr)

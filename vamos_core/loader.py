@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import schema as s
+from .figures import check_figures
+from .lesson_checks import MAX_CHECKS_PER_LESSON
+from .lesson_video import load_video
 from .markdown import check_body, count_words
 from .model import (
     AttemptScoring, Catalog, CertificateSettings, CompletionRule, Download, GlossaryTerm, Lesson, Module,
@@ -67,6 +70,8 @@ LESSON_SPEC = {
     "minutes": s.Field(int, check=s.in_range(1, 240)),
     "objectives": s.Field(list),
     "downloads": s.Field(list, required=False),
+    "video": s.Field(dict, required=False),  # lesson_video.VIDEO_SPEC
+    "checks": s.Field(list, required=False),  # CHECK_SPEC, at most MAX_CHECKS_PER_LESSON
 }
 DOWNLOAD_SPEC = {"file": s.Field(str, check=s.non_empty), "title": s.Field(str, check=s.non_empty)}
 QUESTION_SPEC = {
@@ -79,6 +84,8 @@ QUESTION_SPEC = {
     "explanation": s.Field(str, check=s.non_empty),
     "scoring": s.Field(str, required=False, check=s.one_of(*(m.value for m in MultipleScoring))),
 }
+# In-lesson checks use the question format without points and lesson (they are ungraded and sit in the lesson).
+CHECK_SPEC = {key: QUESTION_SPEC[key] for key in ("id", "type", "prompt", "options", "explanation", "scoring")}
 OPTION_SPEC = {
     "id": OPTION_ID,
     "text": s.Field(str, check=s.non_empty),
@@ -362,17 +369,41 @@ class _ModuleLoader:
                 downloads.append(Download(item["file"], item["title"]))
         body = "\n".join(lines[end + 1 :])
         body_line = end + 2
-        for problem in check_body(body, self.dir, source_ids):
+        for problem in check_body(body, self.dir, source_ids) + check_figures(body, self.dir):
             out.add(problem.line + body_line - 1, problem.field, problem.message)
         if not body.strip():
             out.add(body_line, "body", "the lesson has no text")
+        video = self.lesson_video(meta, out)
+        checks = self.lesson_checks(meta, out)
         if not _complete(meta, LESSON_SPEC):
             return None
         return Lesson(
             id=meta["id"], title=meta["title"].strip(), minutes=meta["minutes"],
             objectives=tuple(o for o in meta["objectives"] if isinstance(o, str)), body_markdown=body,
             body_line=body_line, downloads=tuple(downloads), word_count=count_words(body),
+            video=video, checks=checks,
         )
+
+    # -- lesson media and checks (issue 18: figures are checked in check_figures, videos in lesson_video) ----
+
+    def lesson_video(self, meta: LineDict, out: ProblemList):
+        if meta.get("video") is None:
+            return None
+        return load_video(meta["video"], self.dir, out, meta.line_of("video"))
+
+    def lesson_checks(self, meta: LineDict, out: ProblemList) -> tuple[Question, ...]:
+        if not isinstance(meta.get("checks"), LineList):
+            return ()
+        items = self.list_of_mappings(meta, "checks", CHECK_SPEC, out)
+        if len(meta["checks"]) > MAX_CHECKS_PER_LESSON:
+            out.add(meta.line_of("checks"), "checks", f"at most {MAX_CHECKS_PER_LESSON} checks per lesson, has {len(meta['checks'])}")
+        self.unique(out, "checks", items)
+        checks = []
+        for index, item in items:
+            check = self.question(item, f"checks[{index}]", out, set())
+            if check is not None:
+                checks.append(check)
+        return tuple(checks)
 
     # -- quiz -----------------------------------------------------------------------------------------------
 

@@ -32,15 +32,19 @@ CALLOUT_LABELS: dict[str, str] = {
     "recht": "Rechtsgrundlage",
 }
 
+# A figure's long description: ``::: bildbeschreibung`` right after the figure (see figures.py).
+DESCRIPTION_BLOCK = "bildbeschreibung"
+BLOCK_TYPES = set(CALLOUT_LABELS) | {DESCRIPTION_BLOCK}
+
 ALLOWED_RAW_TAGS = {"abbr", "sup", "sub", "br"}
 ALLOWED_TAGS = {
     "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "s", "code", "pre", "blockquote",
     "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img", "a",
-    "div", "p", "span", "abbr", "sup", "sub", "dl", "dt", "dd",
+    "div", "p", "span", "abbr", "sup", "sub", "dl", "dt", "dd", "details", "summary",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "download"},
-    "img": {"src", "alt", "title", "loading"},
+    "img": {"src", "alt", "title", "loading", "width", "height", "decoding"},
     "abbr": {"title"},
     "div": {"role", "aria-label"},
     "th": {"style", "scope"},
@@ -53,6 +57,7 @@ ALLOWED_CLASSES = {
     "p": {"callout-title"},
     "a": {"download", "external", "citation", "glossary-term"},
     "span": {"callout-label"},
+    "details": {"figure-description"},
 }
 URL_SCHEMES = {"https", "http", "mailto"}
 
@@ -87,6 +92,13 @@ def _render_callout(self, tokens: list[Token], idx: int, _options, env) -> str:
     )
 
 
+def _render_description(self, tokens: list[Token], idx: int, _options, env) -> str:
+    # Closed by default: the long description is there for whoever needs it, not in everyone's way.
+    if tokens[idx].nesting != 1:
+        return "</details>\n"
+    return '<details class="figure-description">\n<summary>Bildbeschreibung (ausführlicher Text)</summary>\n'
+
+
 def _figures(state) -> None:
     """A paragraph holding only a titled image becomes <figure> with <figcaption> (title = caption)."""
     tokens = state.tokens
@@ -103,9 +115,14 @@ def _figures(state) -> None:
 def _render_image(self, tokens, idx, options, env) -> str:
     token = tokens[idx]
     alt = self.renderInlineAsText(token.children or [], options, env)
-    src = _resolve(token.attrGet("src") or "", env)
+    raw_src = token.attrGet("src") or ""
+    src = _resolve(raw_src, env)
     caption = token.meta.get("caption")
-    out = f'<img src="{html.escape(src)}" alt="{html.escape(alt)}" loading="lazy">'
+    sizer = env.get("media_size") if isinstance(env, dict) else None
+    size = sizer(raw_src) if sizer and _is_relative(raw_src) else None
+    # Width/height let the browser reserve the space (no jump on phones); CSS scales the image down.
+    dimensions = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    out = f'<img src="{html.escape(src)}" alt="{html.escape(alt)}"{dimensions} loading="lazy" decoding="async">'
     if caption:
         out += f"<figcaption>{html.escape(caption)}</figcaption>"
     return out
@@ -137,6 +154,7 @@ def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(["table", "strikethrough"])
     for name in CALLOUT_LABELS:
         md.use(container_plugin, name=name, render=_render_callout)
+    md.use(container_plugin, name=DESCRIPTION_BLOCK, render=_render_description)
     md.core.ruler.push("vamos_figures", _figures)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("link_open", _render_link_open)
@@ -152,9 +170,13 @@ def protect_gender_star(text: str) -> str:
     return _GENDER_STAR_RE.sub(r"\\*", text)
 
 
-def render_markdown(text: str, media_url: Callable[[str], str] | None = None) -> str:
-    """Render lesson Markdown to sanitized HTML. ``media_url`` maps ``media/x.png`` to the adapter's URL."""
-    raw = markdown_parser().render(protect_gender_star(text), {"media_url": media_url})
+def render_markdown(
+    text: str, media_url: Callable[[str], str] | None = None,
+    media_size: Callable[[str], tuple[int, int] | None] | None = None,
+) -> str:
+    """Render lesson Markdown to sanitized HTML. ``media_url`` maps ``media/x.png`` to the adapter's URL;
+    ``media_size`` gives an image's intrinsic size (``figures.image_size``) for width/height attributes."""
+    raw = markdown_parser().render(protect_gender_star(text), {"media_url": media_url, "media_size": media_size})
     return sanitize_html(_shift_headings(raw))
 
 
@@ -286,9 +308,9 @@ def _check_callout_fences(text: str) -> list[BodyProblem]:
                 stack.pop()
             else:
                 problems.append(BodyProblem(number, "callout", "':::' closes a callout that was never opened"))
-        elif kind not in CALLOUT_LABELS:
+        elif kind not in BLOCK_TYPES:
             problems.append(
-                BodyProblem(number, "callout", f"unknown callout type '{kind}' (allowed: {', '.join(CALLOUT_LABELS)})")
+                BodyProblem(number, "callout", f"unknown callout type '{kind}' (allowed: {', '.join(CALLOUT_LABELS)}, {DESCRIPTION_BLOCK})")
             )
         else:
             stack.append(number)

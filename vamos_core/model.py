@@ -46,6 +46,23 @@ class Download:
 
 
 @dataclass(frozen=True)
+class Video:
+    """A lesson's learning video: files in the module folder or one https URL; captions are required."""
+
+    title: str
+    captions: str  # WebVTT file in the module folder, e.g. "media/video/erklaervideo.vtt"
+    transcript: str  # Markdown file in the module folder, shown below the player
+    files: tuple[str, ...] = ()  # "media/…mp4" (H.264) and optionally "media/…webm"
+    url: str | None = None  # https://… on the organisation's own server, instead of files
+    poster: str | None = None  # still image shown before playing (required with files)
+    captions_language: str = "de"
+    duration_seconds: float = 0.0  # end of the last caption cue (the validator reads the captions)
+
+    def file_of(self, extension: str) -> str | None:
+        return next((f for f in self.files if f.lower().endswith(extension)), None)
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     title: str
@@ -55,6 +72,11 @@ class Lesson:
     body_line: int  # 1-based line of the body's first line in the file, for error messages
     downloads: tuple[Download, ...] = ()
     word_count: int = 0
+    video: Video | None = None
+    checks: tuple["Question", ...] = ()  # ungraded questions inside the lesson (immediate feedback, no score)
+
+    def check(self, check_id: str) -> "Question | None":
+        return next((c for c in self.checks if c.id == check_id), None)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ def sanitize_svg(data: bytes) -> bytes:
     """Return a safe copy of the SVG ``data`` (UTF-8, default SVG namespace), or raise ``UnsafeSvgError``."""
     root = _parse(data)
     _clean(root)
+    _ensure_view_box(root)
     root.attrib = {"xmlns": SVG_NS, **root.attrib}  # tags are written unqualified (see _normalise_tag); one default namespace
     body = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
@@ -100,6 +101,18 @@ def check_svg(data: bytes) -> list[str]:
     except UnsafeSvgError as exc:
         return [exc.message]
     return _clean(root)
+
+
+def _ensure_view_box(root: ET.Element) -> None:
+    """Give a drawing with only width/height a viewBox, so it scales down to a phone screen (lessons need one)."""
+    if root.get("viewBox"):
+        return
+    try:
+        width, height = (float(re.sub(r"px$", "", (root.get(k) or "").strip())) for k in ("width", "height"))
+    except ValueError:
+        return
+    if width > 0 and height > 0:
+        root.set("viewBox", f"0 0 {width:g} {height:g}")
 
 
 def _parse(data: bytes) -> ET.Element:
@@ -234,7 +247,7 @@ def _clean_attributes(element: ET.Element, report) -> None:
 
 def _value_is_safe(value: str) -> bool:
     lowered = re.sub(r"[\s\x00-\x1f]", "", value).lower()
-    if "javascript:" in lowered or "vbscript:" in lowered or "data:" in lowered or "expression(" in lowered:
+    if "javascript:" in lowered or "vbscript:" in lowered or "expression(" in lowered or lowered.startswith("data:"):
         return False
     return all(_LOCAL_REF.match(target.strip()) for _, target in _URL.findall(value))
 

@@ -1,7 +1,9 @@
 /* Enhancements only: every page works without this script.
  * - lti.frameResize: tells the LMS the page height, so the iframe fits without inner scrolling.
  * - Glossary terms: the definition opens in place (the link still jumps to the list without JS).
- * - Reading position: the scroll fraction of a lesson is saved (sendBeacon) and restored. */
+ * - Reading position: the scroll fraction of a lesson is saved (sendBeacon) and restored.
+ * - In-lesson checks: the form is sent with fetch and only the feedback is updated (a live region).
+ * - Lesson video: a speed choice, and "captions off" is remembered in this browser. */
 (function () {
   "use strict";
 
@@ -64,4 +66,58 @@
       if (document.visibilityState === "hidden") { save(); }
     });
   }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-check-form") || !window.fetch) { return; }
+    event.preventDefault();
+    var box = form.closest(".lesson-check");
+    var feedback = box && box.querySelector(".check-feedback");
+    fetch(form.action.split("#")[0], { method: "POST", body: new FormData(form), headers: { "X-Vamos-Fragment": "1" },
+      credentials: "same-origin" })
+      .then(function (response) { if (!response.ok) { throw new Error(String(response.status)); } return response.text(); })
+      .then(function (html) {
+        var answer = new DOMParser().parseFromString(html, "text/html").getElementById(box.id);
+        if (!answer || !feedback) { throw new Error("no check in answer"); }
+        var missing = answer.querySelector(".check-missing");
+        var fresh = answer.querySelector(".check-feedback");
+        feedback.innerHTML = missing ? "<p class=\"check-missing\"></p>" : fresh.innerHTML;
+        if (missing) { feedback.firstChild.textContent = missing.textContent; }
+        sendSize();
+      })
+      .catch(function () { form.submit(); });  // fall back to the page without JavaScript
+  });
+
+  var speeds = [0.75, 1, 1.25, 1.5];
+  Array.prototype.forEach.call(document.querySelectorAll("video[data-vamos-player]"), function (video, index) {
+    var tools = document.createElement("div");
+    tools.className = "video-tools";
+    var id = "video-tempo-" + index;
+    var label = document.createElement("label");
+    label.setAttribute("for", id);
+    label.textContent = document.documentElement.lang.indexOf("de") === 0 ? "Geschwindigkeit" : "Speed";
+    var select = document.createElement("select");
+    select.id = id;
+    speeds.forEach(function (speed) {
+      var option = document.createElement("option");
+      option.value = String(speed);
+      option.textContent = String(speed).replace(".", ",") + "×";
+      if (speed === 1) { option.selected = true; }
+      select.appendChild(option);
+    });
+    select.addEventListener("change", function () { video.playbackRate = parseFloat(select.value); });
+    tools.appendChild(label);
+    tools.appendChild(select);
+    video.parentNode.insertAdjacentElement("afterend", tools);
+    // Captions are on by default (our videos have no narration); a learner who turns them off keeps that.
+    var track = video.textTracks && video.textTracks[0];
+    var stored = null;
+    try { stored = window.localStorage.getItem("vamos-captions"); } catch (e) { stored = null; }
+    if (track && stored === "off") { track.mode = "disabled"; }
+    if (video.textTracks && video.textTracks.addEventListener) {
+      video.textTracks.addEventListener("change", function () {
+        try { window.localStorage.setItem("vamos-captions", track.mode === "showing" ? "on" : "off"); } catch (e) { /* private mode */ }
+      });
+    }
+  });
 }());

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, session
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
 from vamos_core.grading import InvalidAnswer, attempts_left, grade_question, grade_quiz, meets
+from vamos_core.lesson_checks import CheckFeedback, answer_check, render_checks
 from vamos_core.model import Module, Question, QuizDisplay
 from vamos_core.option_order import option_order
 from vamos_core.rendering import render_lesson
@@ -206,6 +208,11 @@ def lesson(module_id: str, lesson_id: str):
             v.db, v.learner, module, ProgressEvent.LESSON_VIEWED, v.learner.key("viewed", module.id, lesson.id),
             lesson_id=lesson.id, resource_link_pk=session.get("resource_link_pk"), position=(lesson.id, resume),
         )
+    return _lesson_page(v, lesson, row, resume)
+
+
+def _lesson_page(v: Visit, lesson, row, resume, feedback: CheckFeedback | None = None, missing: str | None = None) -> str:
+    module = v.module
     rendered = render_lesson(module, lesson, f"{request.script_root}/media/{module.id}")
     index = module.lesson_index(lesson.id)
     objectives = {o.id: o.text for o in module.objectives}
@@ -214,6 +221,7 @@ def lesson(module_id: str, lesson_id: str):
         module=module,
         lesson=lesson,
         rendered=rendered,
+        checks_html=_checks_html(v, lesson, feedback, missing),
         number=index + 1,
         total=len(module.lessons),
         previous=module.lessons[index - 1] if index > 0 else None,
@@ -223,6 +231,42 @@ def lesson(module_id: str, lesson_id: str):
         resume=resume,
         percent=row.percent if row else 0,
     )
+
+
+def _checks_html(v: Visit, lesson, feedback: CheckFeedback | None, missing: str | None) -> str:
+    # The same hidden inputs as the ``session_fields`` macro (launch session id and CSRF token).
+    fields = (f'<input type="hidden" name="ls" value="{escape(getattr(session, "sid", None) or "")}">'
+              f'<input type="hidden" name="csrf" value="{escape(session.get("csrf") or "")}">')
+    action = lambda check_id: session_url(  # noqa: E731
+        "learn.lesson_check", module_id=v.module.id, lesson_id=lesson.id, check_id=check_id)
+    return render_checks(lesson, action, fields, feedback, missing)
+
+
+@bp.route("/module/<module_id>/lesson/<lesson_id>/check/<check_id>", methods=["POST"])
+def lesson_check(module_id: str, lesson_id: str, check_id: str):
+    """An in-lesson check: immediate feedback, nothing stored, nothing counted (vamos_core.lesson_checks).
+
+    Without JavaScript the lesson page comes back with the feedback at the check; ``vamos.js`` sends
+    ``X-Vamos-Fragment: 1`` and swaps in the returned checks section."""
+    v = visit(module_id)
+    lesson = lesson_of(v, lesson_id)
+    check_csrf()
+    check = lesson.check(check_id)
+    if check is None:
+        raise PageError("not_found", 404, "check not in this lesson")
+    selected = request.form.getlist("option")
+    feedback, missing = None, None
+    if not selected:
+        missing = check.id
+    else:
+        try:
+            feedback = answer_check(check, selected)
+        except InvalidAnswer:
+            raise PageError("bad_form", 400, "answer does not fit the check") from None
+    if request.headers.get("X-Vamos-Fragment") == "1":
+        return _checks_html(v, lesson, feedback, missing)
+    row = progress.get_progress(v.db, v.learner, v.module.id)
+    return _lesson_page(v, lesson, row, None, feedback, missing)
 
 
 @bp.route("/module/<module_id>/lesson/<lesson_id>/done", methods=["POST"])
@@ -268,6 +312,8 @@ def media(module_id: str, relative: str):
         raise PageError("not_found", 404, "media not found")
     response = send_file(path, as_attachment=request.args.get("download") == "1", max_age=3600)
     response.headers["Cache-Control"] = "public, max-age=3600"
+    # Opened on its own (e.g. an SVG figure in a new tab) a media file is an inert document: no scripts.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
 
 

@@ -74,6 +74,11 @@ def test_style_attribute_keeps_safe_declarations():
     assert 'style="fill: red"' in out
 
 
+def test_plain_words_in_labels_are_not_mistaken_for_urls():
+    data = HEAD + '<g aria-label="Meta-data: Stand 2026"><rect width="1" height="1"/></g></svg>'
+    assert check_svg(data.encode()) == []
+
+
 def test_text_after_a_removed_element_stays():
     data = HEAD + '<text>vor <script>x</script>nach</text></svg>'
     out = sanitize_svg(data.encode()).decode()
@@ -90,6 +95,13 @@ def test_editor_metadata_is_dropped_without_a_message():
     assert check_svg(data.encode()) == []
     out = sanitize_svg(data.encode()).decode()
     assert "inkscape" not in out and "sodipodi" not in out and "metadata" not in out and "Kommentar" not in out
+
+
+def test_view_box_is_added_from_width_and_height():
+    out = sanitize_svg(b'<svg xmlns="http://www.w3.org/2000/svg" width="120px" height="80"><rect/></svg>').decode()
+    assert 'viewBox="0 0 120 80"' in out
+    out = sanitize_svg(b'<svg xmlns="http://www.w3.org/2000/svg" width="50%" height="80"><rect/></svg>').decode()
+    assert "viewBox" not in out  # relative sizes give no drawing size; the validator then asks for a viewBox
 
 
 def test_missing_namespace_is_added():
