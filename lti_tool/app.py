@@ -32,12 +32,20 @@ class Tool:
     validator: LaunchValidator
     _catalog: object | None = None
     score_worker: object | None = None  # score_sync.ScoreWorker when VAMOS_SCORE_WORKER=inline
+    xapi: object | None = None  # xapi_outbox.XapiRecorder when an LRS is configured (VAMOS_XAPI_LRS_URL)
+    xapi_worker: object | None = None  # outbox.OutboxWorker of the statements when VAMOS_XAPI_WORKER=inline
 
     def scores_enqueued(self) -> None:
         """After a progress event wrote outbox rows: make sure the in-process worker runs, and wake it."""
         if self.score_worker is not None:
             self.score_worker.start()
             self.score_worker.wake()
+
+    def statements_enqueued(self) -> None:
+        """After an event wrote xAPI statements: make sure the in-process worker runs, and wake it."""
+        if self.xapi_worker is not None:
+            self.xapi_worker.start()
+            self.xapi_worker.wake()
 
     @property
     def catalog(self):
@@ -83,6 +91,15 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
 
         tool.score_worker = ScoreWorker(ScoreSender.from_config(config, db, cache), config.score_poll_interval)
         _start_worker_lazily(app, tool)
+    from .xapi_outbox import XapiRecorder
+
+    tool.xapi = XapiRecorder.from_config(config)
+    if tool.xapi is not None and config.xapi_worker == "inline":
+        from .outbox import OutboxWorker
+        from .xapi_outbox import XapiSender
+
+        tool.xapi_worker = OutboxWorker(XapiSender.from_config(config, db), config.xapi_poll_interval)
+        _start_xapi_worker_lazily(app, tool)
     app.session_interface = LaunchSessionInterface()
     from . import i18n
 
@@ -122,6 +139,21 @@ def _start_worker_lazily(app: Flask, tool: Tool) -> None:
             waiting = s.scalar(select(ScoreOutbox.id).where(ScoreOutbox.status == ScoreOutbox.PENDING).limit(1))
         if waiting is not None:
             tool.score_worker.start()
+
+
+def _start_xapi_worker_lazily(app: Flask, tool: Tool) -> None:
+    """Like the score worker: started with the first request if statements wait, else with the first written."""
+    checked = {"done": False}
+
+    @app.before_request
+    def _maybe_start_xapi_worker():
+        if checked["done"]:
+            return
+        checked["done"] = True
+        from .xapi_outbox import pending_count
+
+        if pending_count(tool.db):
+            tool.xapi_worker.start()
 
 
 HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}

@@ -150,6 +150,34 @@ def cmd_sync_scores(args) -> int:
     return 0
 
 
+def cmd_sync_xapi(args) -> int:
+    """Send the xAPI outbox to the LRS: one pass with --once, else until stopped (SIGTERM/Ctrl-C)."""
+    import signal
+
+    from .outbox import OutboxWorker
+    from .xapi_outbox import XapiSender, retry_failed
+
+    config, db = _db()
+    if not config.xapi_lrs_url:
+        print("VAMOS_XAPI_LRS_URL ist nicht gesetzt: kein LRS konfiguriert.")
+        return 2
+    if args.retry_failed:
+        print(f"{retry_failed(db)} failed statement(s) queued again")
+    sender = XapiSender.from_config(config, db)
+    if args.once:
+        r = sender.run_until_idle()
+        print(f"statements sent={r.sent} delayed={r.retried} failed={r.failed}")
+        return 0
+    worker = OutboxWorker(sender, config.xapi_poll_interval)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
+    print("sending xAPI statements (stop with Ctrl-C)", flush=True)
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_retention(args) -> int:
     """Pseudonymise learner-level data of people inactive for longer than the retention period."""
     from . import coordination, dsgvo
@@ -254,6 +282,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     sync.add_argument("--once", action="store_true", help="send what is due now, then exit")
     sync.add_argument("--retry-failed", action="store_true", help="queue permanently failed scores again first")
     sync.set_defaults(func=cmd_sync_scores)
+
+    xapi = lti_sub.add_parser("sync-xapi", help="send xAPI statements to the learning record store (outbox worker)")
+    xapi.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    xapi.add_argument("--retry-failed", action="store_true", help="queue permanently failed statements again first")
+    xapi.set_defaults(func=cmd_sync_xapi)
 
     retention = lti_sub.add_parser("retention", help="pseudonymise learner data after the retention period (DSGVO)")
     retention.add_argument("--days", type=int, help="default VAMOS_RETENTION_DAYS (730)")

@@ -39,6 +39,7 @@ from .models import (
     Registration,
     ResourceLink,
     ScoreOutbox,
+    XapiOutbox,
     utcnow,
 )
 
@@ -136,6 +137,9 @@ def access_report(session: Session, learner: Learner) -> dict[str, Any]:
             select(Certificate).where(Certificate.learner_id == learner.id).order_by(Certificate.id))],
         "score_outbox": [_row(o, skip=("issuer", "sub", "claimed_by", "claimed_until")) for o in session.scalars(
             select(ScoreOutbox).where(ScoreOutbox.issuer == issuer, ScoreOutbox.sub == sub).order_by(ScoreOutbox.id))],
+        # xAPI statements as stored for the LRS (with the pseudonym only; what the LRS keeps is the operator's).
+        "xapi_outbox": [_row(o, skip=("issuer", "sub", "claimed_by", "claimed_until")) for o in session.scalars(
+            select(XapiOutbox).where(XapiOutbox.issuer == issuer, XapiOutbox.sub == sub).order_by(XapiOutbox.id))],
         "not_stored": "Namen stehen nur auf Zertifikaten; E-Mail-Adressen werden nicht gespeichert. Die Sitzung "
                       "eines Starts (mit dem Namen aus der Lernplattform) verfällt nach ihrer Laufzeit.",
     }
@@ -146,6 +150,10 @@ def _forget_sub(session: Session, learner: Learner, token: str) -> dict[str, int
     counts = {
         "score_outbox": session.execute(delete(ScoreOutbox).where(ScoreOutbox.issuer == issuer,
                                                                   ScoreOutbox.sub == sub)).rowcount,
+        # Statements not sent yet are dropped; sent ones carry only the pseudonym, which without the tool's key
+        # (VAMOS_XAPI_PSEUDONYM_KEY) no longer leads to anyone once this row is gone (docs/xapi.md).
+        "xapi_outbox": session.execute(delete(XapiOutbox).where(XapiOutbox.issuer == issuer,
+                                                                XapiOutbox.sub == sub)).rowcount,
         "lms_accounts": 0,
     }
     for account in list(_accounts(session, learner)):
