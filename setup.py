@@ -63,6 +63,9 @@ TEST = [
     "openpyxl>=3.1",  # reads exported XLSX back in tests
     "pypdf>=4.0",  # certificate tests read text and attachments back
     "PyJWT[crypto]>=2.8",  # certificate tests verify the credential with a second JOSE library
+    # The learning record store of the xAPI tests (tests/xapi/ralph_lrs.py): Ralph's LRS API with its filesystem
+    # backend, no extra service. 5.1 installs beside our dependencies without changing any (pip check clean).
+    "ralph-malph[lrs]>=5.1,<6",
 ]
 
 # `make bench` (bench/): the HTTP load client, the pylti1p3 baseline's cache, and a profiler for hot paths.

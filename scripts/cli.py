@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--stdout", action="store_true", help="print problems to stdout instead of stderr")
     validate.set_defaults(func=cmd_validate)
 
-    for adapter in ("lti_tool.cli", "vamos_cli.olx_commands", "vamos_cli.report_commands"):
+    for adapter in ("lti_tool.cli", "vamos_cli.olx_commands", "vamos_cli.package_commands", "vamos_cli.report_commands"):
         try:
             module = __import__(adapter, fromlist=["add_commands"])
         except ImportError as exc:  # an adapter under construction must not break content validation
