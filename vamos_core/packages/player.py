@@ -73,17 +73,21 @@ def _lesson_html(module: Module, index: int) -> str:
     if texts:
         parts.append('<section class="lesson-objectives"><h2>Das lernen Sie in dieser Lektion</h2><ul>'
                      + "".join(f"<li>{_e(t)}</li>" for t in texts) + "</ul></section>")
-    parts.append(f'<div class="lesson-body">{rendered.html}</div>')
+    # All lessons share one page: anchors of glossary terms and sources get the lesson's id in front.
+    anchor = f"{lesson.id}-"
+    body = rendered.html.replace('href="#begriff-', f'href="#{anchor}begriff-').replace(
+        'href="#quelle-', f'href="#{anchor}quelle-')
+    parts.append(f'<div class="lesson-body">{body}</div>')
     if lesson.downloads:
         parts.append('<section class="downloads"><h2>Vorlagen zum Herunterladen</h2><ul>' + "".join(
             f'<li><a href="{_e(d.file)}" download>{_e(d.title)}</a></li>' for d in lesson.downloads) + "</ul></section>")
     if rendered.glossary:
         parts.append('<section class="glossary"><h2>Begriffe auf dieser Seite</h2><dl>' + "".join(
-            f'<dt id="begriff-{_e(t.id)}">{_e(t.term)}</dt><dd>{_e(t.definition)}</dd>' for t in rendered.glossary)
+            f'<dt id="{_e(anchor)}begriff-{_e(t.id)}">{_e(t.term)}</dt><dd>{_e(t.definition)}</dd>' for t in rendered.glossary)
             + "</dl></section>")
     if rendered.sources:
         parts.append('<section class="sources"><h2>Quellen</h2><ul>' + "".join(
-            f'<li id="quelle-{_e(s.id)}">[{_e(s.id.upper())}] '
+            f'<li id="{_e(anchor)}quelle-{_e(s.id)}">[{_e(s.id.upper())}] '
             + (f'<a href="{_e(s.url)}" rel="noopener noreferrer">{_e(s.title)}</a>' if s.url else _e(s.title))
             + "</li>" for s in rendered.sources) + "</ul></section>")
     parts.append(

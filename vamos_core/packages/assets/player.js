@@ -272,7 +272,11 @@
         if (started.returnUrl) { window.location.href = started.returnUrl; }
       });
     });
-    window.addEventListener("hashchange", function () { show(window.location.hash); });
+    window.addEventListener("hashchange", function () {
+      // Only the views' addresses navigate; anchors inside a lesson (glossary, sources, skip link) do not.
+      var hash = window.location.hash;
+      if (!hash || /^#(lektion\/.+|test|ergebnis|uebersicht)$/.test(hash)) { show(hash); }
+    });
     window.addEventListener("pagehide", function () { finish(); });
     refresh();
     var location = started.location || state.location;

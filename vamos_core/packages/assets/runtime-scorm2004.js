@@ -68,7 +68,8 @@
 
   function interactions(event) {
     var data = JSON.parse(document.getElementById("vamos-module").textContent);
-    var now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    // time (second, 10, 0): at most hundredths of a second (RTE C.1.4)
+    var now = new Date().toISOString().replace(/(\.\d{2})\dZ$/, "$1Z");
     event.attempt.results.forEach(function (r) {
       var q = data.quiz.questions.filter(function (x) { return x.id === r.id; })[0];
       var n = api.GetValue("cmi.interactions._count");
