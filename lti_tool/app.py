@@ -90,7 +90,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
         from .score_sync import ScoreSender, ScoreWorker
 
         tool.score_worker = ScoreWorker(ScoreSender.from_config(config, db, cache), config.score_poll_interval)
-        _start_worker_lazily(app, tool)
+        _start_worker_lazily(app, tool.score_worker)
     from .xapi_outbox import XapiRecorder
 
     tool.xapi = XapiRecorder.from_config(config)
@@ -99,7 +99,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
         from .xapi_outbox import XapiSender
 
         tool.xapi_worker = OutboxWorker(XapiSender.from_config(config, db), config.xapi_poll_interval)
-        _start_xapi_worker_lazily(app, tool)
+        _start_worker_lazily(app, tool.xapi_worker)
     app.session_interface = LaunchSessionInterface()
     from . import i18n
 
@@ -121,9 +121,9 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     return app
 
 
-def _start_worker_lazily(app: Flask, tool: Tool) -> None:
-    """The score worker thread starts in the serving process (never before a pre-forking server forks):
-    with the first request if scores wait in the outbox, else with the first score written."""
+def _start_worker_lazily(app: Flask, worker) -> None:
+    """An outbox worker thread (scores, xAPI statements) starts in the serving process (never before a pre-forking
+    server forks): with the first request if rows wait in its outbox, else with the first row written."""
     checked = {"done": False}
 
     @app.before_request
@@ -131,29 +131,8 @@ def _start_worker_lazily(app: Flask, tool: Tool) -> None:
         if checked["done"]:
             return
         checked["done"] = True
-        from sqlalchemy import select
-
-        from .models import ScoreOutbox
-
-        with tool.db.session() as s:
-            waiting = s.scalar(select(ScoreOutbox.id).where(ScoreOutbox.status == ScoreOutbox.PENDING).limit(1))
-        if waiting is not None:
-            tool.score_worker.start()
-
-
-def _start_xapi_worker_lazily(app: Flask, tool: Tool) -> None:
-    """Like the score worker: started with the first request if statements wait, else with the first written."""
-    checked = {"done": False}
-
-    @app.before_request
-    def _maybe_start_xapi_worker():
-        if checked["done"]:
-            return
-        checked["done"] = True
-        from .xapi_outbox import pending_count
-
-        if pending_count(tool.db):
-            tool.xapi_worker.start()
+        if worker.sender.has_pending():
+            worker.start()
 
 
 HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}

@@ -124,25 +124,19 @@ def cmd_rotate_keys(args) -> int:
     return 0
 
 
-def cmd_sync_scores(args) -> int:
-    """Send the score outbox (AGS): one pass with --once, else until stopped (SIGTERM/Ctrl-C)."""
+def _send_outbox(sender, once: bool, poll_interval: float, what: str) -> int:
+    """One pass with --once, else the worker loop until stopped (SIGTERM/Ctrl-C)."""
     import signal
 
-    from .cache import make_cache
-    from .score_sync import ScoreSender, ScoreWorker, retry_failed
+    from .outbox import OutboxWorker
 
-    config, db = _db()
-    cache = make_cache(config, db)
-    if args.retry_failed:
-        print(f"{retry_failed(db)} failed score(s) queued again")
-    sender = ScoreSender.from_config(config, db, cache)
-    if args.once:
+    if once:
         r = sender.run_until_idle()
-        print(f"scores sent={r.sent} delayed={r.retried} failed={r.failed}")
+        print(f"{what} sent={r.sent} delayed={r.retried} failed={r.failed}")
         return 0
-    worker = ScoreWorker(sender, config.score_poll_interval)
+    worker = OutboxWorker(sender, poll_interval)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
-    print("sending scores (stop with Ctrl-C)", flush=True)
+    print(f"sending {what} (stop with Ctrl-C)", flush=True)
     try:
         worker.run()
     except KeyboardInterrupt:
@@ -150,11 +144,20 @@ def cmd_sync_scores(args) -> int:
     return 0
 
 
-def cmd_sync_xapi(args) -> int:
-    """Send the xAPI outbox to the LRS: one pass with --once, else until stopped (SIGTERM/Ctrl-C)."""
-    import signal
+def cmd_sync_scores(args) -> int:
+    """Send the score outbox (AGS)."""
+    from .cache import make_cache
+    from .score_sync import ScoreSender, retry_failed
 
-    from .outbox import OutboxWorker
+    config, db = _db()
+    cache = make_cache(config, db)
+    if args.retry_failed:
+        print(f"{retry_failed(db)} failed score(s) queued again")
+    return _send_outbox(ScoreSender.from_config(config, db, cache), args.once, config.score_poll_interval, "scores")
+
+
+def cmd_sync_xapi(args) -> int:
+    """Send the xAPI outbox to the learning record store."""
     from .xapi_outbox import XapiSender, retry_failed
 
     config, db = _db()
@@ -163,19 +166,7 @@ def cmd_sync_xapi(args) -> int:
         return 2
     if args.retry_failed:
         print(f"{retry_failed(db)} failed statement(s) queued again")
-    sender = XapiSender.from_config(config, db)
-    if args.once:
-        r = sender.run_until_idle()
-        print(f"statements sent={r.sent} delayed={r.retried} failed={r.failed}")
-        return 0
-    worker = OutboxWorker(sender, config.xapi_poll_interval)
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
-    print("sending xAPI statements (stop with Ctrl-C)", flush=True)
-    try:
-        worker.run()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return _send_outbox(XapiSender.from_config(config, db), args.once, config.xapi_poll_interval, "statements")
 
 
 def cmd_retention(args) -> int:

@@ -68,6 +68,11 @@ class OutboxSender:
         """Send one row (detached from the session); return the extra column values of the sent row."""
         raise NotImplementedError
 
+    def has_pending(self) -> bool:
+        table = self.model
+        with self.db.session() as s:
+            return s.scalar(select(table.id).where(table.status == table.PENDING).limit(1)) is not None
+
     # claims ------------------------------------------------------------
 
     def claim(self) -> tuple[str, list[int]]:

@@ -28,7 +28,6 @@ from fractions import Fraction
 from typing import Iterable
 
 import requests
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vamos_core.model import Module
@@ -100,11 +99,6 @@ class XapiRecorder:
             session.execute(built_once(session, ("xapi-outbox",), lambda insert: insert(XapiOutbox.__table__)
                                        .on_conflict_do_nothing(index_elements=["statement_id"])), rows)
         return len(rows)
-
-
-def pending_count(db) -> int:
-    with db.session() as s:
-        return s.scalar(select(func.count()).select_from(XapiOutbox).where(XapiOutbox.status == XapiOutbox.PENDING))
 
 
 # ---------------------------------------------------------------- sending

@@ -14,19 +14,19 @@ import base64
 import json
 import threading
 import uuid
-import zipfile
 from pathlib import Path
 
 import pytest
 import requests
-from flask import Flask, Response, jsonify, request, send_from_directory
+from flask import Flask, Response, jsonify, request
 from lxml import etree
 
-from lti_tool.demo_platform.run import ServerThread
 from tests.browser_support import browser  # noqa: F401 - the shared Chromium fixture
 from tests.xapi.ralph_lrs import XAPI_HEADERS, ralph  # noqa: F401 - the session's LRS
 from vamos_core.loader import load_catalog, load_module
-from vamos_core.packages import package_files, write_package
+from vamos_core.packages import package_files
+
+from .package_host import serve, unpacked
 
 HERE = Path(__file__).parent
 SCHEMA = HERE / "cmi5" / "CourseStructure.xsd"
@@ -128,13 +128,7 @@ class Cmi5TestLms:
             return Response("<!DOCTYPE html><html lang='de'><title>LMS</title><h1>Zurück im LMS</h1></html>",
                             mimetype="text/html")
 
-        @app.get("/pkg/<path:name>")
-        def pkg(name):
-            return send_from_directory(package_dir, name)
-
-        self.server = ServerThread()
-        self.server.app = app
-        self.server.start()
+        self.server = serve(app, package_dir)
 
     @property
     def url(self) -> str:
@@ -146,10 +140,7 @@ class Cmi5TestLms:
 
 def test_au_follows_the_cmi5_launch_sequence_against_ralph(browser, ralph, tmp_path):  # noqa: F811
     module = load_module(FIXTURE_MODULE)
-    built = write_package(module, "cmi5", tmp_path / "out")
-    folder = tmp_path / "pkg"
-    with zipfile.ZipFile(built.archive) as archive:
-        archive.extractall(folder)
+    folder = unpacked(module, "cmi5", tmp_path)
     structure = etree.parse(str(folder / "cmi5.xml"))
     assert schema().validate(structure)
     au = structure.find("c:au", NS)

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 import threading
-import zipfile
 from pathlib import Path
 
 import pytest
 from flask import Flask, Response, jsonify, request, send_from_directory
 
-from lti_tool.demo_platform.run import ServerThread
 from tests.browser_support import browser  # noqa: F401 - the shared Chromium fixture
 from vamos_core.loader import load_catalog
-from vamos_core.packages import write_package
+
+from .package_host import serve, unpacked
 
 REPO = Path(__file__).resolve().parents[2]
 SCORM_AGAIN = REPO / "node_modules" / "scorm-again" / "dist"
@@ -73,13 +72,7 @@ class ScormTestLms:
         def npm(name):
             return send_from_directory(SCORM_AGAIN, name)
 
-        @app.get("/pkg/<path:name>")
-        def pkg(name):
-            return send_from_directory(self.package_dir, name)
-
-        self.server = ServerThread()
-        self.server.app = app
-        self.server.start()
+        self.server = serve(app, package_dir)
 
     @property
     def url(self) -> str:
@@ -96,11 +89,7 @@ def scorm_lms(tmp_path):
     if not (SCORM_AGAIN / "scorm2004.js").is_file():
         pytest.fail("scorm-again missing: run `npm ci` (make test does)")
     module = load_catalog().get(MODULE)
-    built = write_package(module, "scorm2004", tmp_path / "out")
-    folder = tmp_path / "pkg"
-    with zipfile.ZipFile(built.archive) as archive:
-        archive.extractall(folder)
-    lms = ScormTestLms(folder)
+    lms = ScormTestLms(unpacked(module, "scorm2004", tmp_path))
     yield lms, module
     lms.server.stop()
 
