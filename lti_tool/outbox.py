@@ -100,17 +100,27 @@ class OutboxSender:
 
     def run_once(self) -> RunResult:
         """Claim one batch of due rows and send them (in id order). Returns what happened."""
-        table = self.model
         result = RunResult()
         token, ids = self.claim()
         result.claimed = len(ids)
-        blocked: set[tuple] = set()  # lanes whose earlier row failed in this batch: keep the order
-        for row_id in ids:
-            with self.db.session() as s:
-                row = s.get(table, row_id)
-                if row is None or row.claimed_by != token or row.status != table.PENDING:
-                    continue
+        self.send_claimed(token, self.claimed_rows(token, ids), result)
+        return result
+
+    def claimed_rows(self, token: str, ids: list[int]) -> list:
+        """The rows still claimed by ``token`` and pending, detached, in id order."""
+        table = self.model
+        with self.db.session() as s:
+            rows = list(s.scalars(select(table).where(table.id.in_(ids), table.claimed_by == token,
+                                                      table.status == table.PENDING).order_by(table.id)))
+            for row in rows:
                 s.expunge(row)
+        return rows
+
+    def send_claimed(self, token: str, rows: list, result: RunResult) -> None:
+        """Send claimed rows one by one (``send``), keeping each lane's order."""
+        table = self.model
+        blocked: set[tuple] = set()  # lanes whose earlier row failed in this batch: keep the order
+        for row in rows:
             lane = tuple(getattr(row, c) for c in self.lane) if self.lane else (row.id,)
             if lane in blocked:
                 self._release(row, token)
@@ -139,7 +149,6 @@ class OutboxSender:
             else:
                 self._finish(row, token, status=table.SENT, sent_at=utcnow(), last_error=None, **(sent_values or {}))
                 result.sent += 1
-        return result
 
     def run_until_idle(self, max_rounds: int = 1000) -> RunResult:
         total = RunResult()
@@ -156,6 +165,16 @@ class OutboxSender:
         with self.db.session() as s:
             s.execute(
                 update(table).where(table.id == row.id, table.claimed_by == token)
+                .values(attempts=table.attempts + 1, claimed_by=None, claimed_until=None, **values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _finish_many(self, rows: list, token: str, **values) -> None:
+        """``_finish`` for several rows with the same values, in one statement."""
+        table = self.model
+        with self.db.session() as s:
+            s.execute(
+                update(table).where(table.id.in_([row.id for row in rows]), table.claimed_by == token)
                 .values(attempts=table.attempts + 1, claimed_by=None, claimed_until=None, **values)
                 .execution_options(synchronize_session=False)
             )

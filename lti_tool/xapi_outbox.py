@@ -9,7 +9,7 @@
   event. A refused event therefore never reports anything, and a committed one can never lose its statements.
 * **Sent by a worker** with the machinery shared with the AGS scores (``lti_tool.outbox``): claims with a lease,
   retries with backoff while the LRS is away (an outage delays statements and loses none), permanent failure
-  only for what the LRS refuses as invalid (400) or as a conflicting statement (409).
+  only for what the LRS refuses as invalid (400/422) or as a conflicting statement (409).
 * **Exactly once**: every statement id is fixed when the row is written (a uuid5 of the fact); a re-send after
   a worker died between the LRS's answer and the update carries the same id, which an LRS stores once (xAPI
   1.0.3, "Statement API": an LRS must not change its state for a statement id it has).
@@ -105,7 +105,7 @@ class XapiRecorder:
 
 
 class XapiSender(OutboxSender):
-    """POSTs each statement to ``{endpoint}/statements`` with basic auth (xAPI 1.0.3)."""
+    """POSTs the claimed statements to ``{endpoint}/statements`` with basic auth (xAPI 1.0.3), as one array."""
 
     model = XapiOutbox
     lane = ()  # statements carry their own timestamps: no order between learners or within one is needed
@@ -124,13 +124,35 @@ class XapiSender(OutboxSender):
         return cls(db, config.xapi_lrs_url, config.xapi_lrs_username, config.xapi_lrs_password,
                    timeout=config.xapi_http_timeout, retry_base=config.xapi_retry_base, retry_max=config.xapi_retry_max)
 
-    def send(self, row: XapiOutbox) -> dict:
+    def send_claimed(self, token: str, rows: list, result) -> None:
+        """All claimed statements in one POST (an xAPI statement array; the LRS stores all or none). If the LRS
+        refuses the batch as invalid, the statements go one by one, so only the bad one fails."""
+        if len(rows) < 2:
+            return super().send_claimed(token, rows, result)
+        body = b"[" + b",".join(row.payload.encode() for row in rows) + b"]"
         try:
-            response = self.http.post(self.url, data=row.payload.encode(), timeout=self.timeout)
+            self._post(body)
+        except SendError as exc:
+            if not exc.retry:
+                return super().send_claimed(token, rows, result)
+            for row in rows:
+                self._retry(row, token, exc)
+            result.retried += len(rows)
+            return
+        self._finish_many(rows, token, status=XapiOutbox.SENT, sent_at=utcnow(), last_error=None)
+        result.sent += len(rows)
+
+    def send(self, row: XapiOutbox) -> dict:
+        self._post(row.payload.encode())
+        return {}
+
+    def _post(self, body: bytes) -> None:
+        try:
+            response = self.http.post(self.url, data=body, timeout=self.timeout)
         except requests.RequestException as exc:
             raise SendError(f"LRS not reachable: {type(exc).__name__}", True) from exc
         if 200 <= response.status_code < 300:
-            return {}
+            return
         status = response.status_code
         detail = response.text[:300].replace("\n", " ")
         retry_after = None

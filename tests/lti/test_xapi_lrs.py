@@ -181,3 +181,27 @@ def test_statements_of_a_refused_event_never_reach_the_outbox(tmp_path, backend,
         assert len(rows(env)) == before
     finally:
         stop(env)
+
+
+def test_a_statement_the_lrs_refuses_fails_alone_and_the_batch_still_arrives(tmp_path, backend, ralph):  # noqa: F811
+    """Statements go as one array; when the LRS refuses the array (one invalid statement), they go one by one:
+    the valid ones arrive, the invalid one is kept as failed_permanent with the LRS's answer."""
+    env = xapi_env(tmp_path, backend, ralph)
+    try:
+        launch_as(env, "lernende")
+        good = rows(env)[0]
+        bad = json.loads(good.payload)
+        bad["id"] = "5b7e0b36-1a8e-4a1b-9d2f-0c3e4f5a6b7c"
+        del bad["actor"]  # a statement without actor: the LRS must refuse it
+        with env.db.session() as s:
+            s.add(XapiOutbox(statement_id=bad["id"], issuer="x", sub="y", verb="kaputt", payload=json.dumps(bad),
+                             status=XapiOutbox.PENDING, attempts=0))
+        result = XapiSender.from_config(env.config, env.db).run_until_idle()
+        assert (result.sent, result.failed) == (1, 1)
+        by_id = {r.statement_id: r for r in rows(env)}
+        assert by_id[good.statement_id].status == XapiOutbox.SENT
+        refused = by_id[bad["id"]]
+        assert refused.status == XapiOutbox.FAILED and refused.last_error.startswith("LRS answered 422")  # Ralph: invalid statement
+        assert [s["id"] for s in in_lrs(ralph, actor_of(env, "lernende"))] == [good.statement_id]
+    finally:
+        stop(env)
