@@ -150,8 +150,8 @@ def _forget_sub(session: Session, learner: Learner, token: str) -> dict[str, int
     counts = {
         "score_outbox": session.execute(delete(ScoreOutbox).where(ScoreOutbox.issuer == issuer,
                                                                   ScoreOutbox.sub == sub)).rowcount,
-        # Statements not sent yet are dropped; sent ones carry only the pseudonym, which without the tool's key
-        # (VAMOS_XAPI_PSEUDONYM_KEY) no longer leads to anyone once this row is gone (docs/xapi.md).
+        # Statements not sent yet are dropped. Sent ones in the LRS carry only the keyed pseudonym; the tool keeps no
+        # table from pseudonym to person, and after this it holds no sub to compute one from (docs/xapi.md).
         "xapi_outbox": session.execute(delete(XapiOutbox).where(XapiOutbox.issuer == issuer,
                                                                 XapiOutbox.sub == sub)).rowcount,
         "lms_accounts": 0,

@@ -205,3 +205,24 @@ def test_a_statement_the_lrs_refuses_fails_alone_and_the_batch_still_arrives(tmp
         assert [s["id"] for s in in_lrs(ralph, actor_of(env, "lernende"))] == [good.statement_id]
     finally:
         stop(env)
+
+
+def test_dsgvo_export_lists_and_erasure_drops_the_learners_waiting_statements(tmp_path, backend, ralph):  # noqa: F811
+    from lti_tool import dsgvo
+    from lti_tool.models import Learner
+
+    env = xapi_env(tmp_path, backend, ralph)
+    try:
+        browser, sid, _ = launch_as(env, "lernende")
+        view_lessons(env, browser, sid)
+        waiting = len(rows(env))
+        assert waiting >= 3
+        with env.db.session() as s:
+            learner = s.scalars(select(Learner).where(Learner.sub == "lernende")).one()
+            exported = dsgvo.access_report(s, learner)
+            assert len(exported["xapi_outbox"]) == waiting
+            assert all("issuer" not in row and "sub" not in row for row in exported["xapi_outbox"])
+            assert dsgvo.erase(s, learner)["xapi_outbox"] == waiting
+        assert rows(env) == []
+    finally:
+        stop(env)
