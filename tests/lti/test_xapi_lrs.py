@@ -226,3 +226,45 @@ def test_dsgvo_export_lists_and_erasure_drops_the_learners_waiting_statements(tm
         assert rows(env) == []
     finally:
         stop(env)
+
+
+def test_progress_record_adds_exactly_one_insert_for_the_statements(tmp_path, backend):
+    """``progress.record`` is a measured hot path (bench/): with an LRS configured it runs one more statement —
+    the prepared insert of all the event's statements — and none without."""
+    from sqlalchemy import event
+
+    from lti_tool.db import Database
+    from lti_tool.models import ProgressEvent
+    from lti_tool.progress import Learner as Person
+    from lti_tool.progress import record
+    from lti_tool.xapi_outbox import XapiRecorder
+    from vamos_core.loader import load_module
+
+    from .conftest import FIXTURE_CONTENT
+
+    config = make_config(tmp_path, backend, xapi_lrs_url="http://127.0.0.1:9/xAPI/", xapi_home_page=HOME)
+    db = Database(config.database_url)
+    db.migrate()
+    module = load_module(FIXTURE_CONTENT / MODULE)
+    recorder = XapiRecorder.from_config(config)
+    executed: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
+
+    def statements_of(sub: str, xapi) -> list[str]:
+        person = Person("https://lms.test", sub)
+        record(db, person, module, ProgressEvent.LESSON_VIEWED, person.key("warm"), lesson_id=module.lessons[0].id,
+               xapi=xapi)  # first event: creates the rows, not measured
+        executed.clear()
+        lesson = module.lessons[0].id
+        record(db, person, module, ProgressEvent.LESSON_COMPLETED, person.key("done", lesson), lesson_id=lesson,
+               xapi=xapi)
+        return list(executed)
+
+    try:
+        without = statements_of("ohne", None)
+        with_lrs = statements_of("mit", recorder)
+        extra = [s for s in with_lrs if "xapi_outbox" in s]
+        assert len(with_lrs) == len(without) + 1 and len(extra) == 1 and extra[0].lstrip().upper().startswith("INSERT")
+        assert not [s for s in without if "xapi_outbox" in s]
+    finally:
+        db.dispose()
