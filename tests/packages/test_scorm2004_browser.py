@@ -10,11 +10,13 @@ Nothing comes from a CDN: scorm-again and axe-core are served from node_modules.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 
 import pytest
 from flask import Flask, Response, jsonify, request, send_from_directory
+from playwright.sync_api import expect
 
 from tests.browser_support import browser  # noqa: F401 - the shared Chromium fixture
 from vamos_core.loader import load_catalog
@@ -50,7 +52,7 @@ class ScormTestLms:
     def __init__(self, package_dir: Path):
         self.package_dir = package_dir
         self.commits: list[dict] = []
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         app = Flask(__name__)
 
         @app.get("/lms/launch")
@@ -66,6 +68,7 @@ class ScormTestLms:
         def commit():
             with self.lock:
                 self.commits.append(request.get_json(force=True))
+                self.lock.notify_all()
             return jsonify({"result": True, "errorCode": 0})
 
         @app.get("/npm/scorm-again/<path:name>")
@@ -78,10 +81,15 @@ class ScormTestLms:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.port}"
 
-    @property
-    def last(self) -> dict:
+    def committed(self, check, timeout: float = 15.0) -> dict:
+        """The newest committed CMI once ``check`` holds for it (commits are asynchronous fetches)."""
+        def last():
+            return self.commits[-1]["cmi"] if self.commits else None
+
         with self.lock:
-            return self.commits[-1]["cmi"]
+            if not self.lock.wait_for(lambda: last() is not None and check(last()), timeout):
+                raise AssertionError(f"no commit as expected; the last one: {last()}")
+            return last()
 
 
 @pytest.fixture
@@ -103,8 +111,9 @@ def open_package(page, lms):
     return frame
 
 
-def visible_h1(frame) -> str:
-    return frame.locator(".view:not([hidden]) h1").inner_text()
+def shows(frame, title) -> None:
+    """The visible view's heading is ``title`` (a string or pattern); waits, as views change on hashchange."""
+    expect(frame.locator(".view:not([hidden]) h1")).to_have_text(title)
 
 
 def answer(frame, module, correct: bool) -> None:
@@ -121,44 +130,42 @@ def test_learner_completes_passes_and_resumes_after_reload(browser, scorm_lms): 
     page = context.new_page()
     try:
         frame = open_package(page, lms)
-        assert visible_h1(frame) == module.title
+        shows(frame, module.title)
         frame.locator("#continue-link").click()
         first, second, third = module.lessons[0], module.lessons[1], module.lessons[2]
-        assert visible_h1(frame) == first.title
+        shows(frame, first.title)
         for lesson in (first, second):
             frame.locator(f'[data-complete="{lesson.id}"]').click()
-        assert visible_h1(frame) == third.title
-        saved = lms.last
-        assert saved["location"] == f"lektion/{third.id}"
+        shows(frame, third.title)
+        saved = lms.committed(lambda cmi: cmi["location"] == f"lektion/{third.id}")
         assert saved["completion_status"] == "incomplete"
         assert saved["exit"] == "suspend"
         assert json.loads(saved["suspend_data"])["done"] == [first.id, second.id]
 
         # Reload: a new launch of the LMS with the stored CMI — the bookmark and the progress are back.
         frame = open_package(page, lms)
-        assert visible_h1(frame) == third.title
+        shows(frame, third.title)
         frame.get_by_role("link", name="Zur Modulübersicht").last.click()
-        assert frame.locator(f'.view:not([hidden]) [data-state-for="{first.id}"]').inner_text().strip() == "✓ erledigt"
+        expect(frame.locator(f'.view:not([hidden]) [data-state-for="{first.id}"]')).to_contain_text("✓ erledigt")
         assert page.evaluate("() => API_1484_11.GetValue('cmi.entry')") == "resume"
 
         frame.locator("#continue-link").click()
         for lesson in module.lessons[2:]:
-            assert visible_h1(frame) == lesson.title
+            shows(frame, lesson.title)
             frame.locator(f'[data-complete="{lesson.id}"]').click()
-        assert visible_h1(frame).startswith("Wissenstest")
+        shows(frame, re.compile("^Wissenstest"))
         answer(frame, module, correct=False)
-        assert "Noch nicht bestanden" in frame.locator("#result-body").inner_text()
-        assert lms.last["success_status"] == "failed"
-        assert lms.last["completion_status"] == "incomplete"
+        expect(frame.locator("#result-body .verdict")).to_contain_text("Noch nicht bestanden")
+        assert lms.committed(lambda cmi: cmi["success_status"] == "failed")["completion_status"] == "incomplete"
         frame.locator("#retry-link").click()
         answer(frame, module, correct=True)
-        assert "Bestanden" in frame.locator("#result-body .verdict").inner_text()
+        expect(frame.locator("#result-body .verdict")).to_have_text(re.compile("Bestanden$"))
 
         api = "(name) => API_1484_11.GetValue(name)"
         assert page.evaluate(api, "cmi.completion_status") == "completed"
         assert page.evaluate(api, "cmi.success_status") == "passed"
         assert float(page.evaluate(api, "cmi.score.scaled")) == 1.0
-        saved = lms.last
+        saved = lms.committed(lambda cmi: cmi["success_status"] == "passed")
         assert saved["completion_status"] == "completed" and saved["success_status"] == "passed"
         assert float(saved["score"]["scaled"]) == 1.0 and float(saved["score"]["raw"]) == 100.0
         assert float(saved["progress_measure"]) == 1.0
@@ -168,7 +175,7 @@ def test_learner_completes_passes_and_resumes_after_reload(browser, scorm_lms): 
 
         frame.get_by_role("button", name="Beenden").click()
         page.wait_for_function("() => API_1484_11.isTerminated()")
-        assert lms.last["session_time"].startswith("PT")
+        assert lms.committed(lambda cmi: cmi.get("session_time", "").startswith("PT"))
     finally:
         context.close()
 
