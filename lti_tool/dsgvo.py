@@ -42,6 +42,7 @@ from .models import (
     Registration,
     ResourceLink,
     ScoreOutbox,
+    XapiOutbox,
     utcnow,
 )
 
@@ -139,6 +140,9 @@ def access_report(session: Session, learner: Learner) -> dict[str, Any]:
             select(Certificate).where(Certificate.learner_id == learner.id).order_by(Certificate.id))],
         "score_outbox": [_row(o, skip=("issuer", "sub", "claimed_by", "claimed_until")) for o in session.scalars(
             select(ScoreOutbox).where(ScoreOutbox.issuer == issuer, ScoreOutbox.sub == sub).order_by(ScoreOutbox.id))],
+        # xAPI statements as stored for the LRS (with the pseudonym only; what the LRS keeps is the operator's).
+        "xapi_outbox": [_row(o, skip=("issuer", "sub", "claimed_by", "claimed_until")) for o in session.scalars(
+            select(XapiOutbox).where(XapiOutbox.issuer == issuer, XapiOutbox.sub == sub).order_by(XapiOutbox.id))],
         "not_stored": "Namen stehen nur auf Zertifikaten; E-Mail-Adressen werden nicht gespeichert. Die Sitzung "
                       "eines Starts (mit dem Namen aus der Lernplattform) verfällt nach ihrer Laufzeit.",
     }
@@ -149,6 +153,10 @@ def _forget_sub(session: Session, learner: Learner, token: str) -> dict[str, int
     counts = {
         "score_outbox": session.execute(delete(ScoreOutbox).where(ScoreOutbox.issuer == issuer,
                                                                   ScoreOutbox.sub == sub)).rowcount,
+        # Statements not sent yet are dropped. Sent ones in the LRS carry only the keyed pseudonym; the tool keeps no
+        # table from pseudonym to person, and after this it holds no sub to compute one from (docs/xapi.md).
+        "xapi_outbox": session.execute(delete(XapiOutbox).where(XapiOutbox.issuer == issuer,
+                                                                XapiOutbox.sub == sub)).rowcount,
         "lms_accounts": 0,
     }
     for account in list(_accounts(session, learner)):

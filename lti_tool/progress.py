@@ -50,6 +50,7 @@ class Recorded:
     inserted: bool  # False: an event with this idempotency key existed already
     scores: int = 0  # score_outbox rows written with the event (AGS passback)
     row: ModuleProgress | None = None  # the derived state after the event (committed)
+    statements: int = 0  # xapi_outbox rows written with the event (learning record store)
 
 
 def new_row_values(issuer: str, sub: str, module_id: str, now) -> dict:
@@ -166,21 +167,23 @@ def record(
     resource_link_pk: int | None = None,
     check: Callable[[ModuleProgress], None] | None = None,
     position: tuple[str, float | None] | None = None,
+    xapi=None,
 ) -> Recorded:
     """Write one event and the derived state in one transaction (idempotent per ``key``).
 
     ``check`` runs under the lock before the insert and may raise to refuse (e.g. no attempts left);
     it does not run when the event exists already, so a double submit returns the first result.
+    ``xapi`` (``xapi_outbox.XapiRecorder``, None when no LRS is configured) adds the event's statements.
     """
     try:
-        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position)
+        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position, xapi)
     except IntegrityError:
         # Lost a race we could not serialise (first progress row of two processes): the other
         # transaction committed; our event, if its key is the same, is already there.
-        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position)
+        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position, xapi)
 
 
-def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position) -> Recorded:
+def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position, xapi) -> Recorded:
     with db.session() as s:
         row = lock_progress(s, learner, module.id)
         existing = s.scalar(_EVENT_BY_KEY, {"key": key})
@@ -191,6 +194,7 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         if check is not None:
             check(row)
         before = score_sync.score_payload(module, row)
+        was_completed = row.completed
         event = ProgressEvent(
             issuer=learner.issuer, sub=learner.sub, module_id=module.id, kind=kind, lesson_id=lesson_id,
             data=json.dumps(data, sort_keys=True) if data is not None else None, content_version=module.version,
@@ -205,7 +209,13 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         _apply(s, row, module, learner)
         # Score passback (AGS): the outbox rows are part of this transaction, so no score is lost.
         scores = score_sync.enqueue(s, module, row, before, event.id)
-        return Recorded(event.id, True, scores, row)
+        # xAPI (learning record store): the event's statements, one prepared insert, same transaction.
+        statements = 0
+        if xapi is not None:
+            statements = xapi.enqueue(s, learner.issuer, learner.sub, xapi.progress_statements(
+                module, learner.issuer, learner.sub, event, was_completed=was_completed, completed=row.completed,
+                quiz_score=row.quiz_score))
+        return Recorded(event.id, True, scores, row, statements)
 
 
 def save_position(db: Database, learner: Learner, module: Module, lesson_id: str, fraction: float | None) -> None:

@@ -22,6 +22,8 @@ from ..launch_validation import (
     LOGIN_PREFIX,
     ValidatedLaunch,
 )
+from ..models import utcnow
+from ..roles import LEARNER
 from ..sessions import set_cookie, start_session
 
 bp = Blueprint("lti", __name__)
@@ -208,11 +210,20 @@ def _record(result: ValidatedLaunch) -> dict:
     upserts, ``lti_tool.launch_record``), and what the launch session keeps."""
     t = tool()
     claims = result.claims
+    launch_id = str(uuid.uuid4())
+    statements = 0
     with t.db.session() as s:
         rec = record_launch(s, result, t.catalog_for(claims["iss"]), t.config.organisation_claim)
+        if t.xapi is not None and rec.module_id and result.role == LEARNER \
+                and result.message_type != DEEP_LINKING_REQUEST:
+            # xAPI "launched", in the launch's transaction (docs/xapi.md)
+            statements = t.xapi.enqueue(s, claims["iss"], claims["sub"], [t.xapi.launched(
+                claims["iss"], claims["sub"], t.catalog_for(claims["iss"]).get(rec.module_id), utcnow(), launch_id)])
+    if statements:
+        t.statements_enqueued()
     return {
         "ask_organisation": rec.ask_organisation,
-        "launch_id": str(uuid.uuid4()),
+        "launch_id": launch_id,
         "role": result.role,
         "message_type": result.message_type,
         "registration_id": result.registration_id,

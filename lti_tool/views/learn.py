@@ -82,10 +82,14 @@ def check_csrf() -> None:
 
 
 def _record(*args, **kwargs) -> progress.Recorded:
-    """``progress.record``, then wake the score worker if the event wrote scores to the outbox (AGS)."""
-    recorded = progress.record(*args, **kwargs)
+    """``progress.record`` (with the xAPI statements when an LRS is configured), then wake the workers of the
+    outboxes the event wrote to (AGS scores, xAPI statements)."""
+    t = tool()
+    recorded = progress.record(*args, xapi=t.xapi, **kwargs)
     if recorded.scores:
-        tool().scores_enqueued()
+        t.scores_enqueued()
+    if recorded.statements:
+        t.statements_enqueued()
     return recorded
 
 
