@@ -479,3 +479,30 @@ def test_dynamic_registration_refuses_bad_configurations_and_can_auto_approve(tm
         e.platform_server.stop()
         e.tool_server.stop()
         e.db.dispose()
+
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+# Moodle's NRPS answers short context role names ("Instructor", "Learner"; mod/lti/service/memberships/classes/local/
+# service/memberships.php users_to_json → mod/lti/locallib.php lti_get_ims_role with $islti2 = true); LTI 1.3 core
+# §A.2.2 allows both forms. Each short name and its full URI must give the same role on the roster.
+ROLE_FORMS = [
+    ("Instructor", LIS + "membership#Instructor", "Trainerin oder Trainer"),
+    ("Learner", LIS + "membership#Learner", "Lernende"),
+    ("Administrator", LIS + "membership#Administrator", "Koordination"),
+    ("ContentDeveloper", LIS + "membership#ContentDeveloper", "Trainerin oder Trainer"),
+    ("TeachingAssistant", LIS + "membership/Instructor#TeachingAssistant", "Trainerin oder Trainer"),
+]
+
+
+def test_roster_maps_short_and_full_role_names_alike(env):
+    env.platform.extra_members = [
+        {"user_id": f"{form}-{short}", "name": f"Person {short} {form}", "roles": [role], "status": "Active"}
+        for short, full, _ in ROLE_FORMS for form, role in (("kurz", short), ("voll", full))
+    ]
+    trainer, tsid, _ = launch_as(env, "trainer")
+    page = trainer.get(f"{env.tool_url}/roster", params={"ls": tsid})
+    assert page.status_code == 200, page.text[:500]
+    for short, _full, label in ROLE_FORMS:
+        for form in ("kurz", "voll"):
+            row = re.search(rf'<th scope="row">Person {short} {form}</th>\s*<td>([^<]+)</td>', page.text)
+            assert row and row.group(1).strip() == label, (short, form, row and row.group(1))
