@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -127,8 +127,16 @@ def _start_worker_lazily(app: Flask, tool: Tool) -> None:
 HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
-def _error_page(code: str, status: int):
-    return render_template("error.html", message=MESSAGES[code], code=code), status
+def _error_page(code: str, status: int, message_key: str | None = None):
+    return render_template("error.html", message=MESSAGES[message_key or code], code=code), status
+
+
+def _situation_message(code: str) -> str:
+    """The text for where the browser actually was: a failed state check in a frame advises a new window,
+    the same failure in a window must not (that is what failed)."""
+    if code == "state_mismatch" and request.headers.get("Sec-Fetch-Dest", "iframe") != "iframe":
+        return "state_mismatch_window"
+    return code
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -136,7 +144,7 @@ def _register_error_pages(app: Flask) -> None:
     def launch_error(exc: LaunchError):
         # Only the stable code and the non-personal detail reach the log.
         log.warning("refused code=%s status=%s detail=%s", exc.code, exc.status, exc.detail)
-        return _error_page(exc.code, exc.status)
+        return _error_page(exc.code, exc.status, _situation_message(exc.code))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

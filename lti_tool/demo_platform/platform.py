@@ -292,6 +292,20 @@ def create_demo_platform_app(platform: DemoPlatform) -> Flask:
             new_window=start + "&window=1", tool_origin=tool_origin,
         )
 
+    @app.route("/einfuegen")
+    def deep_link_page():
+        """Deep Linking inside the course page's frame, as Moodle's "Inhalt auswählen" dialog does it (the
+        tool's answer is posted back inside the same frame); a new-window link as the fallback."""
+        user = DEMO_USERS.get(request.args.get("user", ""))
+        if user is None:
+            abort(404)
+        start = "/lti/initiate?" + urlencode({"deep_link": 1, "user": user.id})
+        tool_origin = "{0.scheme}://{0.netloc}".format(urlsplit(platform.tool_url))
+        return render_template(
+            "demo_platform/course.html", platform=platform, user=user, link={"title": "Lernmodule einfügen"},
+            start=start, new_window=start + "&window=1", tool_origin=tool_origin,
+        )
+
     @app.route("/lti/initiate")
     def initiate():
         """Third-party initiated login: send the browser to the tool's login URL."""

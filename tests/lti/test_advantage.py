@@ -22,7 +22,7 @@ from lti_tool.demo_platform.run import ServerThread
 from lti_tool.models import Deployment, Registration, ResourceLink, ScoreOutbox, utcnow
 from lti_tool.score_sync import ScoreSender
 
-from .conftest import backend_env, error_code, make_config, parse_autopost, start_env
+from .conftest import backend_env, browser_session, error_code, make_config, parse_autopost, start_env
 
 MODULE = "testmodul"
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def assert_exactly_once(env) -> None:
 
 
 def deep_link_launch(env, user: str = "trainer") -> tuple[requests.Session, requests.Response]:
-    s = requests.Session()
+    s = browser_session()
     r = s.get(env.platform.issuer + "/lti/initiate", params={"deep_link": "1", "user": user, "window": "1"})
     assert r.status_code == 200, r.text[:300]
     action, id_token, state = parse_autopost(r.text)
