@@ -88,8 +88,11 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
 
     i18n.init_app(app)
     app.jinja_env.globals["session_url"] = session_url
+    from . import staff_nav
 
-    from .views import advantage, certificates, coordination, launch, learn, pages
+    staff_nav.init_app(app)
+
+    from .views import advantage, certificates, coordination, interventions, launch, learn, pages
 
     app.register_blueprint(advantage.bp)
     app.register_blueprint(launch.bp)
@@ -98,6 +101,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     app.register_blueprint(certificates.bp)
     app.register_blueprint(coordination.bp)
     app.register_blueprint(coordination.choice_bp)
+    app.register_blueprint(interventions.bp)
     _register_error_pages(app)
     _register_security_headers(app)
     app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)
