@@ -25,16 +25,22 @@ ROLE = "http://purl.imsglobal.org/vocab/lis/v2/"
 @dataclass(frozen=True)
 class DemoUser:
     id: str
-    label: str
+    name: str  # the person's name as the platform sends it (launch, NRPS): printed on certificates
+    role_label: str  # shown next to the name on the demo LMS's pages only
     roles: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.role_label})"
 
 
 DEMO_USERS = {
-    "lernende": DemoUser("lernende", "Lea Lernende (Lernende)", (ROLE + "membership#Learner",)),
-    "trainer": DemoUser("trainer", "Tarek Trainer (Trainer)", (ROLE + "membership#Instructor",)),
+    "lernende": DemoUser("lernende", "Lea Lernende", "Lernende", (ROLE + "membership#Learner",)),
+    "trainer": DemoUser("trainer", "Tarek Trainer", "Trainer", (ROLE + "membership#Instructor",)),
     "koordination": DemoUser(
         "koordination",
-        "Kim Koordination (Koordination)",
+        "Kim Koordination",
+        "Koordination",
         (ROLE + "institution/person#Administrator", ROLE + "membership#Learner"),
     ),
 }
@@ -165,7 +171,7 @@ class DemoPlatform:
             return [s for s in self.scores if user_id is None or s["score"].get("userId") == user_id]
 
     def members(self) -> list[dict]:
-        users = [{"user_id": u.id, "name": u.label, "roles": list(u.roles), "status": "Active"}
+        users = [{"user_id": u.id, "name": u.name, "roles": list(u.roles), "status": "Active"}
                  for u in DEMO_USERS.values()]
         return users + list(self.extra_members)
 
@@ -221,7 +227,7 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
         link = self.platform.links.get(hint.get("link", ""))
         if link is None:
             abort(400, "unknown resource link")
-        self.set_user_data(user.id, list(user.roles), full_name=user.label)
+        self.set_user_data(user.id, list(user.roles), full_name=user.name)
         self.set_resource_link_claim(hint["link"], title=link["title"])
         self.set_launch_context_claim(
             self.platform.context_id,
@@ -248,7 +254,7 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
 
     def _prepare_deep_link(self, user: DemoUser) -> None:
         """An LtiDeepLinkingRequest (lti1p3platform's deep linking claim) for placing modules."""
-        self.set_user_data(user.id, list(user.roles), full_name=user.label)
+        self.set_user_data(user.id, list(user.roles), full_name=user.name)
         self.set_launch_context_claim(
             self.platform.context_id, context_title=self.platform.context_title, context_label="DEMO",
             context_types=["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],

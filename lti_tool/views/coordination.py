@@ -16,6 +16,8 @@ from datetime import date
 
 from flask import (Blueprint, Response, current_app, redirect, render_template, request, send_file, session,
                    stream_with_context)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from vamos_core.report_rows import funder_rows
@@ -376,12 +378,54 @@ def learner_erase(pseudonym: str):
 # ---------------------------------------------------------------- audit log
 
 
+AUDIT_ACTIONS = {
+    "export_completions": _l("Abschlussbericht heruntergeladen"),
+    "export_funder": _l("Förderbericht heruntergeladen"),
+    "import_organisations": _l("Organisationen importiert"),
+    "dsgvo_access": _l("Datenschutz: Auskunft erteilt"),
+    "dsgvo_erasure": _l("Datenschutz: Daten gelöscht"),
+    "retention": _l("Aufbewahrungsfrist: Daten pseudonymisiert"),
+    "quiz_grant": _l("Weitere Testversuche freigegeben"),
+    "quiz_reset": _l("Test zurückgesetzt"),
+}
+AUDIT_FIELDS = {
+    "platforms": _l("Plattformen"), "modules": _l("Module"), "module": _l("Modul"), "course": _l("Kurs"),
+    "organisation": _l("Organisation"), "since": _l("von"), "until": _l("bis"), "format": _l("Format"),
+    "names": _l("mit Namen"), "platform": _l("Plattform"), "pseudonym": _l("Pseudonym"),
+    "learner": _l("Person (Pseudonym)"), "attempts_added": _l("Versuche hinzugefügt"),
+    "attempts_used": _l("Versuche gemacht"), "days": _l("Tage"),
+}
+
+
+def _readable_details(details: dict) -> list[tuple[str, str]]:
+    """Audit details as people read them: German field names, module titles instead of ids, yes/no."""
+    catalog = tool().catalog
+
+    def title(module_id):
+        module = catalog.get(module_id) if isinstance(module_id, str) else None
+        return module.title if module else str(module_id)
+
+    shown = []
+    for key, value in details.items():
+        if value in (None, [], ""):
+            continue
+        if key in ("module", "modules"):
+            value = ", ".join(title(m) for m in (value if isinstance(value, list) else [value]))
+        elif isinstance(value, bool):
+            value = _("ja") if value else _("nein")
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        shown.append((str(AUDIT_FIELDS.get(key, key)), str(value)))
+    return shown
+
+
 @bp.route("/audit")
 def audit_log():
     who = current_coordinator()
     with tool().db.session() as s:
         rows = coordination.entries(s, who.platforms)
-    return render_template("audit.html", rows=[(r, json.loads(r.details)) for r in rows])
+    return render_template("audit.html", rows=[(r, str(AUDIT_ACTIONS.get(r.action, r.action)),
+                                                _readable_details(json.loads(r.details))) for r in rows])
 
 
 # ---------------------------------------------------------------- learners: organisation choice

@@ -243,7 +243,7 @@ def test_completion_csv_with_bom_semicolon_and_neutralised_formula(app):
     assert first.actor_issuer == A and len(first.actor) == 32 and "kim" not in first.actor
     assert json.loads(first.details)["platforms"] == [A] and json.loads(first.details)["names"] is False
     audit = kim.get("/coordination/audit")
-    assert audit.status_code == 200 and "export_completions" in audit.text and "kim" not in audit.text
+    assert audit.status_code == 200 and "Abschlussbericht heruntergeladen" in audit.text and "export_completions" not in audit.text and "kim" not in audit.text
 
 
 def test_completion_xlsx_reads_back_with_openpyxl(app, tmp_path):
