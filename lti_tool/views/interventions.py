@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 
 from .. import coordination, interventions, progress, services
-from ..errors import PageError
+from ..errors import N_, PageError
 from ..models import LtiContext, QuizIntervention
 from ..progress import Learner
 from ..sessions import session_url
@@ -22,11 +22,11 @@ bp = Blueprint("interventions", __name__)
 log = logging.getLogger(__name__)
 
 REFUSALS = {
-    "not_in_course": "Diese Person hat das Modul in diesem Kurs noch nicht bearbeitet.",
-    "nothing_to_reset": "Diese Person hat schon alle Versuche; es gibt nichts zurückzusetzen.",
-    "unlimited": "Dieser Test hat keine Begrenzung der Versuche.",
-    "amount": "Bitte wählen Sie 1 bis 5 Versuche.",
-    "kind": "Unbekannte Aktion.",
+    "not_in_course": N_("Diese Person hat das Modul in diesem Kurs noch nicht bearbeitet."),
+    "nothing_to_reset": N_("Diese Person hat schon alle Versuche; es gibt nichts zurückzusetzen."),
+    "unlimited": N_("Dieser Test hat keine Begrenzung der Versuche."),
+    "amount": N_("Bitte wählen Sie 1 bis 5 Versuche."),
+    "kind": N_("Unbekannte Aktion."),
 }
 
 

@@ -95,7 +95,7 @@ def test_staff_header_in_english(browser, env):  # noqa: F811
         launch(page, env, module="testmodul", user="koordination")
         course = [a.inner_text() for a in staff_nav(page, "Course").get_by_role("link").all()]
         assert course[:4] == ["Learner view", "Participants", "Scores", "Place modules"]
-        coordination = [a.inner_text() for a in staff_nav(page, "Coordination").get_by_role("link").all()]
+        coordination = [a.inner_text() for a in staff_nav(page, "Coordinator").get_by_role("link").all()]
         assert coordination == ["Overview", "Reports", "Organisations", "Certificates", "Data protection", "Log"]
     finally:
         page.close()
