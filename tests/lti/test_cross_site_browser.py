@@ -110,3 +110,20 @@ def test_third_party_cookies_blocked_launch_quiz_and_deep_linking_in_the_frame(
             assert launches == 4
     finally:
         context.close()
+
+
+def test_next_page_in_the_frame_scrolls_the_lms_page_to_the_frame_top(browser, cross_site_env):  # noqa: F811
+    context = browser.new_context(viewport={"width": 375, "height": 640})
+    page = context.new_page()
+    try:
+        frame = frame_launch(page, cross_site_env)
+        frame.get_by_role("link", name="Modul beginnen").click()
+        frame.locator("article.lesson").wait_for()
+        page.wait_for_function("() => parseInt(document.querySelector('#tool-frame').style.height) > 800")
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")  # the learner read to the end
+        page.wait_for_function("() => window.scrollY > 300")
+        frame.get_by_role("button", name="Lektion abgeschlossen").click()
+        # The next page told the LMS (lti.scrollToTop): the frame's top is in view again.
+        page.wait_for_function("() => document.querySelector('#tool-frame').getBoundingClientRect().top >= -1")
+    finally:
+        context.close()
