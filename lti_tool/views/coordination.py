@@ -168,7 +168,8 @@ def _export(kind: str):
         entry_id = entry.id
 
     def rows():
-        completion = queries.completion_rows(db, filters, totals, with_names)
+        completion = queries.completion_rows(db, filters, totals, with_names,
+                                             module_titles={m.id: m.title for m in tool().catalog})
         if kind == "funder":
             return funder_rows(completion, filters.since, filters.until)
         return completion

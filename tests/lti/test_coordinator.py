@@ -225,12 +225,15 @@ def test_completion_csv_with_bom_semicolon_and_neutralised_formula(app):
     by_learner = {row[0]: row for row in body}
     pseudonyms = ids["pseudonyms"]
     assert set(by_learner) == {pseudonyms[s] for s in pseudonyms if not s.startswith("b")}
-    assert by_learner[pseudonyms["v0"]] == [pseudonyms["v0"], "Verein Miteinander e.V.", MODULE, "2026-03-10 13:00",
-                                            "1", "1", "80.0", "2026-03-12 13:00", ids["codes"]["v0"]]
+    # The module's title (not its id), and a decimal comma with the semicolon format for German Excel (issue 15).
+    title = app.extensions["vamos"].catalog.get(MODULE).title
+    assert by_learner[pseudonyms["v0"]] == [pseudonyms["v0"], "Verein Miteinander e.V.", title, "2026-03-10 13:00",
+                                            "1", "1", "80,0", "2026-03-12 13:00", ids["codes"]["v0"]]
     assert by_learner[pseudonyms["f0"]][1] == "'" + FORMULA_ORG  # neutralised: a spreadsheet shows text
-    assert by_learner[pseudonyms["n0"]][1:] == ["keine Angabe", MODULE, "2026-04-02 14:00", "0", "1", "40.0", "", ""]
+    assert by_learner[pseudonyms["n0"]][1:] == ["keine Angabe", title, "2026-04-02 14:00", "0", "1", "40,0", "", ""]
     comma = csv_table(kim.get("/coordination/export/completions", format="csv"))
     assert comma[0] == HEADER and len(comma) == 12
+    assert "80.0" in {cell for row in comma for cell in row}  # the comma format keeps the decimal point
     # the period: only rows with an enrolment, start, completion or certificate in April
     april = csv_table(kim.get("/coordination/export/completions", since="2026-04-01", until="2026-04-30"))
     assert len(april) == 1 + 5
@@ -261,12 +264,13 @@ def test_completion_xlsx_reads_back_with_openpyxl(app, tmp_path):
     assert cell.data_type == "s"  # stored as text, never as a formula
 
 
+MODULE_TITLE = "Testmodul Vereinsarbeit"  # exports name modules by title (issue 15)
 EXPECTED_FUNDER = [
     ["Modul", "Organisation", "Bundesland", "Monat", "Begonnen", "Abgeschlossen", "Zertifikate"],
-    [MODULE, "'" + FORMULA_ORG, "Berlin", "2026-03", "<5", "0", "0"],
-    [MODULE, "'" + FORMULA_ORG, "Berlin", "2026-04", "0", "<5", "<5"],
-    [MODULE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", "6", "6", "6"],
-    [MODULE, "keine Angabe", "", "2026-04", "<5", "0", "0"],
+    [MODULE_TITLE, "'" + FORMULA_ORG, "Berlin", "2026-03", "<5", "0", "0"],
+    [MODULE_TITLE, "'" + FORMULA_ORG, "Berlin", "2026-04", "0", "<5", "<5"],
+    [MODULE_TITLE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", "6", "6", "6"],
+    [MODULE_TITLE, "keine Angabe", "keine Angabe", "2026-04", "<5", "0", "0"],  # as on the dashboard
 ]
 
 
@@ -279,8 +283,8 @@ def test_funder_report_suppresses_small_counts_in_csv_and_xlsx(app, tmp_path):
     path.write_bytes(r.data)
     values = [list(row) for row in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
     assert values[0] == EXPECTED_FUNDER[0] and len(values) == 5
-    assert [MODULE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", 6, 6, 6] in values
-    assert [MODULE, FORMULA_ORG, "Berlin", "2026-04", 0, "<5", "<5"] in values
+    assert [MODULE_TITLE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", 6, 6, 6] in values
+    assert [MODULE_TITLE, FORMULA_ORG, "Berlin", "2026-04", 0, "<5", "<5"] in values
     march = csv_table(kim.get("/coordination/export/funder", since="2026-03-01", until="2026-03-31"))
     assert march == [EXPECTED_FUNDER[0], EXPECTED_FUNDER[1], EXPECTED_FUNDER[3]]
     with app.extensions["vamos"].db.session() as s:
@@ -338,7 +342,7 @@ def test_rows_from_lti_streams_with_progress(app):
     rows = list(queries.rows_from_lti(app.extensions["vamos"].config.database_url, platforms=[A, B],
                                       progress=seen.append, batch=3))
     assert len(rows) == 13 and seen == [(0, 13)]
-    assert {r["bundesland"] for r in rows} == {"Nordrhein-Westfalen", "Berlin", "Bayern", ""}
+    assert {r["bundesland"] for r in rows} == {"Nordrhein-Westfalen", "Berlin", "Bayern", "keine Angabe"}
 
 
 # ------------------------------------------------------------------ access and tenant isolation
