@@ -233,6 +233,7 @@ def _register_page(who, form=None, errors=None, edit: Organisation | None = None
     return render_template(
         "organisations.html", register=register, form=form or {}, errors=errors or {}, edit=edit,
         imported=imported, types=ORGANISATION_TYPES, laender=BUNDESLAENDER, platforms=_platform_names(who),
+        import_problems=IMPORT_PROBLEMS,
     ), status
 
 
@@ -378,6 +379,16 @@ def learner_erase(pseudonym: str):
 
 # ---------------------------------------------------------------- audit log
 
+
+IMPORT_PROBLEMS = {
+    "name": _l("Name fehlt oder ist zu lang"),
+    "type": _l("Art der Organisation unbekannt (e.V., Initiative oder Verband)"),
+    "city": _l("Ort ist zu lang"),
+    "bundesland": _l("Bundesland fehlt oder ist unbekannt"),
+    "duplicate": _l("Name kommt in der Datei doppelt vor"),
+    "encoding": _l("Die Datei ist nicht in UTF-8 gespeichert"),
+    "too_many_rows": _l("Zu viele Zeilen in einer Datei"),
+}
 
 AUDIT_ACTIONS = {
     "export_completions": _l("Abschlussbericht heruntergeladen"),

@@ -454,7 +454,9 @@ def test_organisation_register_form_and_csv_import(app):
              ";Verband;Mainz;RP\n"
     r = kim.client.post("/coordination/organisations/import", data={
         "ls": kim.sid, "csrf": kim.csrf, "file": (io.BytesIO(broken.encode()), "orgs.csv")})
-    assert r.status_code == 400 and "Zeile 3: bundesland" in r.text and "Zeile 4: name" in r.text
+    # German field names, never the internal ones (issue 15).
+    assert r.status_code == 400 and "Zeile 3: Bundesland fehlt oder ist unbekannt" in r.text
+    assert "Zeile 4: Name fehlt oder ist zu lang" in r.text and "Zeile 3: bundesland" not in r.text
     good = "\ufeffName;Art;Ort;Bundesland\nForum Vielfalt;Initiative;Bremen;Bremen\n" \
            "Kulturbrücke;e.V.;Dresden;Sachsen\n=cmd|' /C calc'!A0;Verband;Mainz;RP\n"
     r = kim.client.post("/coordination/organisations/import", data={

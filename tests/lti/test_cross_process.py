@@ -33,15 +33,17 @@ def _start_tool(env_vars: dict, instance: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, str(TOOL_PROCESS), str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 20
-    while time.time() < deadline:
+    # Wait on the condition (healthy, or the process died), not on a short deadline a busy 2-core machine exceeds:
+    # the ceiling only catches a process that hangs.
+    deadline = time.time() + 180
+    while time.time() < deadline and proc.poll() is None:
         try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+            if requests.get(url + "/healthz", timeout=5).status_code == 200:
                 return proc, url
         except requests.ConnectionError:
             time.sleep(0.1)
     proc.kill()
-    pytest.fail("tool process did not start")
+    pytest.fail(f"tool process did not start (exit code {proc.poll()})")
 
 
 @pytest.fixture
