@@ -171,7 +171,8 @@ class DemoPlatform:
             return [s for s in self.scores if user_id is None or s["score"].get("userId") == user_id]
 
     def members(self) -> list[dict]:
-        users = [{"user_id": u.id, "name": u.name, "roles": list(u.roles), "status": "Active"}
+        users = [{"user_id": u.id, "name": u.name, "email": f"{u.id}@demo.example", "roles": list(u.roles),
+                  "status": "Active"}
                  for u in DEMO_USERS.values()]
         return users + list(self.extra_members)
 

@@ -336,16 +336,40 @@ def learners():
     who = current_coordinator()
     query = request.args.get("q", "").strip()[:100]
     found = report = None
+    candidates: list[Learner] = []
     if query:
         with tool().db.session() as s:
             found = dsgvo.find(s, query, who.platforms)
             if found is not None and found.sub.startswith(dsgvo.ANONYMOUS_PREFIX):
                 found = None
+            if found is None:
+                # Not a pseudonym or code: a name or e-mail address (audited without the term: it is personal data).
+                candidates = dsgvo.find_people(s, query, who.platforms, _course_members(), who.issuer)
+                coordination.audit(s, who, "dsgvo_search", {"by": "name_or_email"}, len(candidates))
+                if len(candidates) == 1:
+                    found, candidates = candidates[0], []
             if found is not None:
                 report = dsgvo.access_report(s, found)
     erased = request.args.get("geloescht") == "1"
     return render_template("dsgvo.html", query=query, found=found, report=report, erased=erased,
-                           titles=_titles()), 200 if found or not query else 404
+                           candidates=candidates, titles=_titles()), 200 if found or candidates or not query else 404
+
+
+def _course_members() -> list[dict]:
+    """The roster of the coordinator's course (NRPS): names and e-mail addresses as the platform shares them;
+    empty when the platform offers no roster here."""
+    from .advantage import _platform, fetch_members
+
+    context_pk = session.get("context_pk")
+    with tool().db.session() as s:
+        context = s.get(LtiContext, context_pk) if context_pk else None
+        nrps_url = context.nrps_url if context else None
+    if not nrps_url:
+        return []
+    try:
+        return fetch_members(_platform(session["registration_id"]), nrps_url)
+    except Exception:  # noqa: BLE001 - the roster is a help for the search, never a reason for it to fail
+        return []
 
 
 @bp.route("/learners/<pseudonym>/export.json")
@@ -396,6 +420,7 @@ AUDIT_ACTIONS = {
     "import_organisations": _l("Organisationen importiert"),
     "dsgvo_access": _l("Datenschutz: Auskunft erteilt"),
     "dsgvo_erasure": _l("Datenschutz: Daten gelöscht"),
+    "dsgvo_search": _l("Datenschutz: Suche nach Name oder E-Mail"),
     "retention": _l("Aufbewahrungsfrist: Daten pseudonymisiert"),
     "quiz_grant": _l("Weitere Testversuche freigegeben"),
     "quiz_reset": _l("Test zurückgesetzt"),
@@ -405,7 +430,7 @@ AUDIT_FIELDS = {
     "organisation": _l("Organisation"), "since": _l("von"), "until": _l("bis"), "format": _l("Format"),
     "names": _l("mit Namen"), "platform": _l("Plattform"), "pseudonym": _l("Pseudonym"),
     "learner": _l("Person (Pseudonym)"), "attempts_added": _l("Versuche hinzugefügt"),
-    "attempts_used": _l("Versuche gemacht"), "days": _l("Tage"),
+    "attempts_used": _l("Versuche gemacht"), "days": _l("Tage"), "by": _l("Suche"),
 }
 
 

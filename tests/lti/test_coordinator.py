@@ -633,3 +633,37 @@ def test_retention_command(app):
         assert s.scalar(select(func.count()).select_from(Learner).where(Learner.sub.startswith("anon:"))) == 14
         entries = [(e.action, e.row_count, e.actor) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert entries == [("retention", 0, "cli"), ("retention", 14, "cli")]
+
+
+# ------------------------------------------------------------------ DSGVO search by name and e-mail (issue 15)
+
+
+def test_dsgvo_search_by_name_and_email_coordinator_only_and_audited(lti_env):
+    from .test_advantage import launch_as
+
+    learner, lsid, _ = launch_as(lti_env, "lernende")
+    with lti_env.db.session() as s:
+        pseudonym = s.scalar(select(Learner.pseudonym).where(Learner.sub == "lernende"))
+    kim, ksid, _ = launch_as(lti_env, "koordination")
+    url = f"{lti_env.tool_url}/coordination/learners"
+    # The e-mail address and the name as the platform's roster (NRPS) gives them, case and spaces ignored.
+    for term in ("lernende@demo.example", "  LEA   lernende "):
+        page = kim.get(url, params={"ls": ksid, "q": term})
+        assert page.status_code == 200 and f"Person {pseudonym}" in page.text, term
+    assert kim.get(url, params={"ls": ksid, "q": "Lea"}).status_code == 404  # only whole names
+    with lti_env.db.session() as s:
+        searches = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "dsgvo_search")
+                                  .order_by(AuditEntry.id)))
+    assert [e.row_count for e in searches] == [1, 1, 0]
+    assert all("lernende" not in e.details.lower() and "lea" not in e.details.lower() for e in searches)
+    # Trainers and learners cannot search.
+    trainer, tsid, _ = launch_as(lti_env, "trainer")
+    assert trainer.get(url, params={"ls": tsid, "q": "lernende@demo.example"}).status_code == 403
+    assert learner.get(url, params={"ls": lsid, "q": "lernende@demo.example"}).status_code == 403
+
+
+def test_dsgvo_search_finds_the_name_printed_on_a_certificate(app):
+    ids = seed(app)
+    kim = coordinator(app)
+    page = kim.get("/coordination/learners", q="vera a")
+    assert page.status_code == 200 and ids["pseudonyms"]["v0"] in page.get_data(as_text=True)
