@@ -165,3 +165,43 @@ def test_learner_locked_out_trainer_grants_an_attempt_learner_passes_and_gets_th
     finally:
         learner.context.close()
         trainer.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_axe_finds_no_violations_on_the_new_staff_and_quiz_pages(browser, shipped_env, width):  # noqa: F811
+    from .test_learner_browser import AXE, axe_violations, no_horizontal_scroll
+
+    if not AXE.is_file():
+        pytest.fail("axe-core missing: run `npm ci` (make test does)")
+    env, module = shipped_env, module_of(shipped_env)
+    learner = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True).new_page()
+    trainer = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True).new_page()
+    found = {}
+    try:
+        launch(learner, env, user="lernende")
+        learner.get_by_role("link", name="Zum Wissenstest").click()
+        learner.get_by_role("button", name="Test beginnen").click()
+        learner.get_by_role("button", name="Antworten abgeben").click()  # nothing answered: refused
+        learner.get_by_role("alert").wait_for()
+        no_horizontal_scroll(learner)
+        found["quiz refused"] = axe_violations(learner)
+        answer_all(learner, module, correct=False)
+        learner.get_by_role("button", name="Antworten abgeben").click()
+        learner.locator(".verdict").wait_for()
+
+        launch(trainer, env, user="trainer")
+        found["module with staff header"] = axe_violations(trainer)
+        staff_nav(trainer, "Kurs").get_by_role("link", name="Module platzieren").click()
+        no_horizontal_scroll(trainer)
+        found["placement"] = axe_violations(trainer)
+        staff_nav(trainer, "Kurs").get_by_role("link", name="Teilnehmende").click()
+        trainer.get_by_role("link", name=re.compile(r"^Versuche verwalten\s*: Lea Lernende$")).click()
+        trainer.get_by_role("button", name="Versuche freigeben").click()
+        trainer.get_by_role("status").wait_for()
+        no_horizontal_scroll(trainer)
+        found["interventions"] = axe_violations(trainer)
+        shot(trainer, f"interventions-{width}px")
+    finally:
+        learner.context.close()
+        trainer.context.close()
+    assert {page: v for page, v in found.items() if v} == {}
