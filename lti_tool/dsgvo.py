@@ -70,6 +70,21 @@ def find(session: Session, query: str, platforms: tuple[str, ...]) -> Learner | 
     return learner
 
 
+def looks_like_id(query: str) -> bool:
+    """A pseudonym (UUID, with or without ``urn:uuid:``) or a certificate code, not a name or e-mail address."""
+    text = (query or "").strip()
+    try:
+        uuid.UUID(text.removeprefix("urn:uuid:"))
+        return True
+    except ValueError:
+        pass
+    try:
+        normalize_code(text)
+        return True
+    except InvalidCode:
+        return False
+
+
 def find_people(session: Session, query: str, platforms: tuple[str, ...], members: list[dict],
                 member_issuer: str) -> list[Learner]:
     """People by name or e-mail address (Art. 15/17 requests name a person, not a pseudonym): the name printed

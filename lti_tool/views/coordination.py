@@ -342,7 +342,7 @@ def learners():
             found = dsgvo.find(s, query, who.platforms)
             if found is not None and found.sub.startswith(dsgvo.ANONYMOUS_PREFIX):
                 found = None
-            if found is None:
+            if found is None and not dsgvo.looks_like_id(query):
                 # Not a pseudonym or code: a name or e-mail address (audited without the term: it is personal data).
                 candidates = dsgvo.find_people(s, query, who.platforms, _course_members(), who.issuer)
                 coordination.audit(s, who, "dsgvo_search", {"by": "name_or_email"}, len(candidates))

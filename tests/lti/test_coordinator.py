@@ -572,7 +572,8 @@ def test_art15_access_and_art17_erasure(app):
         assert (cert_row.learner_name, cert_row.pdf, cert_row.credential_jwt) == ("", b"", "")
         actions = [(e.action, json.loads(e.details).get("pseudonym")) for e in s.scalars(
             select(AuditEntry).order_by(AuditEntry.id))]
-    assert actions == [("dsgvo_access", pseudonym), ("dsgvo_erasure", pseudonym)]
+    # "nichts" was searched as a name (audited without the term), then access and erasure.
+    assert actions == [("dsgvo_search", None), ("dsgvo_access", pseudonym), ("dsgvo_erasure", pseudonym)]
     public = app.test_client()
     verify = public.get(f"/verify/{code}.json").get_json()
     assert verify["status"] == "revoked" and verify["name"] == "" and verify["revoked_reason"] == dsgvo.ERASED_REASON

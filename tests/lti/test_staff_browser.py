@@ -183,6 +183,7 @@ def test_axe_finds_no_violations_on_the_new_staff_and_quiz_pages(browser, shippe
         learner.get_by_role("button", name="Test beginnen").click()
         learner.get_by_role("button", name="Antworten abgeben").click()  # nothing answered: refused
         learner.get_by_role("alert").wait_for()
+        learner.wait_for_load_state()
         no_horizontal_scroll(learner)
         found["quiz refused"] = axe_violations(learner)
         answer_all(learner, module, correct=False)
@@ -192,12 +193,14 @@ def test_axe_finds_no_violations_on_the_new_staff_and_quiz_pages(browser, shippe
         launch(trainer, env, user="trainer")
         found["module with staff header"] = axe_violations(trainer)
         staff_nav(trainer, "Kurs").get_by_role("link", name="Module platzieren").click()
+        trainer.wait_for_load_state()  # measured with the style sheet applied
         no_horizontal_scroll(trainer)
         found["placement"] = axe_violations(trainer)
         staff_nav(trainer, "Kurs").get_by_role("link", name="Teilnehmende").click()
         trainer.get_by_role("link", name=re.compile(r"^Versuche verwalten\s*: Lea Lernende$")).click()
         trainer.get_by_role("button", name="Versuche freigeben").click()
         trainer.get_by_role("status").wait_for()
+        trainer.wait_for_load_state()
         no_horizontal_scroll(trainer)
         found["interventions"] = axe_violations(trainer)
         shot(trainer, f"interventions-{width}px")

@@ -472,7 +472,8 @@ def test_cli_completions_csv_semicolon_with_bom(lms, tmp_path, cli_env, capsys, 
     assert table[0] == ["Lernende*r", "Organisation", "Modul", "Begonnen am", "Lektionen abgeschlossen",
                         "Lektionen gesamt", "Quiz-Ergebnis (%)", "Abgeschlossen am", "Zertifikatscode"]
     assert len(table) == 10
-    assert table[1] == [pseudonym("alice"), "Brücke e. V.", "finanzierung", "2026-03-01 10:05", "7", "7", "85.0",
+    # With ';' (German Excel) decimals get a comma (issue 15).
+    assert table[1] == [pseudonym("alice"), "Brücke e. V.", "finanzierung", "2026-03-01 10:05", "7", "7", "85,0",
                         "2026-03-09", "0d1b6c2f7e3a4b5c8d9e0f1a2b3c4d5e"]
     assert table[6][1] == "'=Kulturforum"  # formula neutralised
     captured = capsys.readouterr()
