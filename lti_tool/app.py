@@ -133,8 +133,11 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
 
     i18n.init_app(app)
     app.jinja_env.globals["session_url"] = session_url
+    from . import staff_nav
 
-    from .views import advantage, authoring, certificates, coordination, credentials, launch, learn, pages
+    staff_nav.init_app(app)
+
+    from .views import advantage, authoring, certificates, coordination, credentials, interventions, launch, learn, pages
 
     app.register_blueprint(advantage.bp)
     app.register_blueprint(launch.bp)
@@ -145,6 +148,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     app.register_blueprint(coordination.bp)
     app.register_blueprint(coordination.choice_bp)
     app.register_blueprint(authoring.bp)
+    app.register_blueprint(interventions.bp)
     _register_error_pages(app)
     _register_security_headers(app)
     app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)
@@ -168,8 +172,16 @@ def _start_worker_lazily(app: Flask, worker) -> None:
 HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
-def _error_page(code: str, status: int):
-    return render_template("error.html", message=MESSAGES[code], code=code), status
+def _error_page(code: str, status: int, message_key: str | None = None):
+    return render_template("error.html", message=MESSAGES[message_key or code], code=code), status
+
+
+def _situation_message(code: str) -> str:
+    """The text for where the browser actually was: a failed state check in a frame advises a new window,
+    the same failure in a window must not (that is what failed)."""
+    if code == "state_mismatch" and request.headers.get("Sec-Fetch-Dest", "iframe") != "iframe":
+        return "state_mismatch_window"
+    return code
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -177,7 +189,7 @@ def _register_error_pages(app: Flask) -> None:
     def launch_error(exc: LaunchError):
         # Only the stable code and the non-personal detail reach the log.
         log.warning("refused code=%s status=%s detail=%s", exc.code, exc.status, exc.detail)
-        return _error_page(exc.code, exc.status)
+        return _error_page(exc.code, exc.status, _situation_message(exc.code))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -231,11 +231,20 @@ def cmd_demo(args) -> int:
     from .demo_platform.run import start_demo
 
     config = ToolConfig.from_env(instance_dir=Path(args.instance), database_url="", redis_url="", auto_migrate=True)
+    import logging
+
+    from .demo_platform.platform import DEMO_USERS
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request: the addresses stay on screen
     demo = start_demo(config, tool_port=args.tool_port, platform_port=args.platform_port)
-    print("VAMOs demo (development aid, not for production)")
-    print(f"  Tool:               {demo.tool_url}/   (SQLite in {config.instance_dir})")
-    print(f"  Demo-Lernplattform: {demo.platform_url}/")
-    print(f"\nOpen {demo.platform_url}/ in your browser and click “Starten”. Stop with Ctrl-C.", flush=True)
+    print("VAMOs-Demo (nur zur Entwicklung, nicht für den Betrieb)")
+    print(f"  Demo-Lernplattform: {demo.platform_url}/   ← im Browser öffnen")
+    print(f"  Werkzeug (Tool):    {demo.tool_url}/   (SQLite in {config.instance_dir})")
+    print("  Personen in der Demo-Lernplattform:")
+    for user in DEMO_USERS.values():
+        print(f"    {user.name:<18} {user.role_label}")
+    print(f"\nÖffnen Sie {demo.platform_url}/ und klicken Sie bei einem Modul und einer Person auf „Starten“."
+          "\nAndere Ports: TOOL_PORT=8001 LMS_PORT=8000 make demo. Beenden mit Strg+C.", flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -74,6 +74,44 @@ def find(session: Session, query: str, platforms: tuple[str, ...]) -> Learner | 
     return learner
 
 
+def looks_like_id(query: str) -> bool:
+    """A pseudonym (UUID, with or without ``urn:uuid:``) or a certificate code, not a name or e-mail address."""
+    text = (query or "").strip()
+    try:
+        uuid.UUID(text.removeprefix("urn:uuid:"))
+        return True
+    except ValueError:
+        pass
+    try:
+        normalize_code(text)
+        return True
+    except InvalidCode:
+        return False
+
+
+def find_people(session: Session, query: str, platforms: tuple[str, ...], members: list[dict],
+                member_issuer: str) -> list[Learner]:
+    """People by name or e-mail address (Art. 15/17 requests name a person, not a pseudonym): the name printed
+    on their certificates (on the given platforms), or the name or e-mail the platform's roster (NRPS, the
+    coordinator's course, ``members``) gives for them. Exact matches only, ignoring case and surrounding
+    spaces: a search for "Lea" does not list every Lea. The tool itself stores no e-mail addresses."""
+    wanted = " ".join((query or "").split()).casefold()
+    if not wanted:
+        return []
+    found: dict[int, Learner] = {}
+    for learner in session.scalars(
+            select(Learner).join(Certificate, Certificate.learner_id == Learner.id)
+            .where(Learner.issuer.in_(list(platforms)), func.lower(Certificate.learner_name) == wanted)):
+        found[learner.id] = learner
+    subs = [m["user_id"] for m in members if wanted in (
+        " ".join(str(m.get("name") or "").split()).casefold(), str(m.get("email") or "").strip().casefold())]
+    if subs and member_issuer in platforms:
+        for learner in session.scalars(select(Learner).where(Learner.issuer == member_issuer,
+                                                             Learner.sub.in_(subs[:100]))):
+            found[learner.id] = learner
+    return [p for p in found.values() if not p.sub.startswith(ANONYMOUS_PREFIX)]
+
+
 def _iso(value) -> str | None:
     return value.isoformat() + "Z" if isinstance(value, datetime) else None
 

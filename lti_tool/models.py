@@ -482,3 +482,26 @@ class XapiOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class QuizIntervention(Base):
+    """A trainer's change to one learner's quiz in one module (issue 15): ``grant`` adds ``amount`` attempts,
+    ``reset`` adds as many as give the learner the module's full number again (``amount`` stores how many, so
+    the allowance is max_attempts + SUM(amount)). Results already reached are never taken away. ``actor`` is the
+    keyed hash of the trainer (as in ``audit_log``); the learner sees the date and what changed, not who."""
+
+    __tablename__ = "quiz_interventions"
+    __table_args__ = (Index("ix_quiz_interventions_learner_module", "issuer", "sub", "module_id"),)
+
+    GRANT = "grant"
+    RESET = "reset"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))
+    module_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(Integer)
+    attempts_used: Mapped[int] = mapped_column(Integer)  # when the trainer acted
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

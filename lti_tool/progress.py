@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from vamos_core.model import Module
 from . import score_sync
 from .db import Database, built_once
 from .models import Learner as LearnerRow
-from .models import ModuleProgress, ProgressEvent, utcnow
+from .models import ModuleProgress, ProgressEvent, QuizIntervention, utcnow
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,14 @@ def _params(learner: Learner, module_id: str, **more) -> dict:
 _THIS_ROW = (ModuleProgress.issuer == bindparam("p_issuer"), ModuleProgress.sub == bindparam("p_sub"),
              ModuleProgress.module_id == bindparam("p_module_id"))
 _LOCK_ROW = select(ModuleProgress).where(*_THIS_ROW).with_for_update()
-# Read-only pages get the row as a plain Core row (same attribute names as ModuleProgress, no ORM loading).
-_READ_ROW = select(ModuleProgress.__table__).where(*_THIS_ROW)
+# Attempts trainers granted (lti_tool/interventions.py), read with the row in the same statement.
+EXTRA_ATTEMPTS = (select(func.coalesce(func.sum(QuizIntervention.amount), 0))
+                  .where(QuizIntervention.issuer == ModuleProgress.issuer, QuizIntervention.sub == ModuleProgress.sub,
+                         QuizIntervention.module_id == ModuleProgress.module_id)
+                  .correlate(ModuleProgress.__table__).scalar_subquery().label("extra_attempts"))
+# Read-only pages get the row as a plain Core row (same attribute names as ModuleProgress plus
+# ``extra_attempts``, no ORM loading).
+_READ_ROW = select(ModuleProgress.__table__, EXTRA_ATTEMPTS).where(*_THIS_ROW)
 _MOVE_RESUME_POINT = (update(ModuleProgress.__table__).where(*_THIS_ROW)
                       .values(last_lesson_id=bindparam("lesson_id"), last_position=None, updated_at=bindparam("now")))
 

@@ -58,12 +58,24 @@ def test_replayed_launch_is_refused(lti_env):
 
 
 def test_launch_without_the_browsers_state_cookie_is_refused(lti_env):
+    # In a frame: refused at once, and the page advises a new window.
     login = lti_env.start_login()
     login.session.cookies.clear()
-    response = lti_env.launch(login)
+    response = lti_env.launch(login, headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 401
     assert error_code(response) == "state_mismatch"
     assert "neuen Fenster" in response.text
+    # In a window: the tool first tries its same-origin relay (a Lax cookie would come along) …
+    login = lti_env.start_login()
+    login.session.cookies.clear()
+    relay = lti_env.launch(login, headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "cross-site"})
+    assert relay.status_code == 200 and 'name="vamos_relay"' in relay.text
+    # … and refused without the cookie there too, without advising the new window it is already in.
+    refused = login.session.post(login.action, data={"id_token": login.id_token, "state": login.state,
+                                                     "vamos_relay": "1"},
+                                 headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "same-origin"})
+    assert refused.status_code == 401 and error_code(refused) == "state_mismatch"
+    assert "neuen Fenster" not in refused.text and "im Rahmen" not in refused.text
     assert lti_env.count(LtiUser) == 0
 
 
