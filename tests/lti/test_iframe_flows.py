@@ -99,6 +99,7 @@ def test_behind_tls_proxy_cookies_are_samesite_none_secure(tmp_path, backend):
         assert r.status_code == 302
         cookie = r.headers["Set-Cookie"]
         assert "Secure" in cookie and "SameSite=None" in cookie
+        assert "Partitioned" in cookie  # CHIPS: kept in an LMS iframe with third-party cookies blocked
         # ProxyFix: the redirect_uri we send the platform is the public HTTPS URL.
         assert "redirect_uri=https%3A%2F%2Ftool.example.org%2Flti%2Flaunch" in r.headers["Location"]
     finally:

@@ -118,3 +118,20 @@ def test_unknown_deployment_is_pending_until_approved(lti_env):
     ) == 0
 
     assert lti_env.launch(lti_env.start_login()).status_code == 200
+
+
+@pytest.mark.parametrize("roles, label", [
+    (["Instructor"], "Trainerin oder Trainer"),
+    (["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"], "Trainerin oder Trainer"),
+    (["TeachingAssistant"], "Trainerin oder Trainer"),
+    (["Learner"], "Lernende"),
+    (["Administrator"], "Koordination"),
+])
+def test_launch_accepts_short_and_full_role_names(lti_env, roles, label):
+    """LTI 1.3 core §A.2.2 allows short context role names in the launch too (issue 15)."""
+    from .test_bad_payloads import forge
+
+    login = lti_env.start_login(user="lernende")
+    token = forge(lti_env, login, lambda c: c.update({"https://purl.imsglobal.org/spec/lti/claim/roles": roles}), None)
+    response = lti_env.launch(login, id_token=token)
+    assert response.status_code == 200 and f"Angemeldet als: {label}" in response.text
