@@ -8,9 +8,12 @@ Profiles (named so that an LRS report can rely on them):
   runtime (``vamos_core/packages``) speaks cmi5 proper.
 * **Activity ids** are stable IRIs built from our content ids only: ``{base}/module/{id}``,
   ``…/lesson/{id}``, ``…/quiz``, ``…/question/{id}``, ``…/certificate``. With a ``urn:`` base the parts are
-  joined with ``:`` instead. The default base ``urn:vamos-lms`` is the same in every channel and every
+  joined with ``:`` instead; in-lesson checks are ``…/lesson/{id}/check/{id}``. The default base ``urn:vamos-lms`` is the same in every channel and every
   deployment, so the same lesson has the same id wherever it is learnt; operators who want resolvable ids set an
   https base (``VAMOS_XAPI_ACTIVITY_BASE``) — the same one in every channel.
+* **Statement ids** are uuid5 of the fact: the event's idempotency key (or launch/certificate id) and its time,
+  so a statement built twice for one event has one id, and the same learner repeating a lesson after an erasure
+  (same key, later time) gets a new one — an LRS refuses a known id with different content (409).
 * **Actor**: an account on our home page whose name is a keyed hash (HMAC-SHA256) of the platform and the
   learner's LTI ``sub`` — never an e-mail address or a name. The key stays with the tool; without it the
   pseudonym cannot be linked back.
@@ -120,9 +123,10 @@ class StatementBuilder:
     def quiz_activity(self, module: Module) -> dict:
         return self._activity(module, "quiz", ("quiz",), f"Test: {module.title}")
 
-    def question_activity(self, module: Module, question: Question) -> dict:
+    def question_activity(self, module: Module, question: Question, parts: tuple[str, ...] | None = None) -> dict:
+        """A test question (``…:question:{id}``), or with ``parts`` an in-lesson check (``…:lesson:{l}:check:{id}``)."""
         lang = _lang(module)
-        return self._activity(module, "question", ("question", question.id), question.prompt[:250], {
+        return self._activity(module, "question", parts or ("question", question.id), question.prompt[:250], {
             "interactionType": "choice",
             "choices": [{"id": o.id, "description": {lang: o.text[:250]}} for o in question.options],
             "correctResponsesPattern": ["[,]".join(sorted(question.correct_ids))],
@@ -166,13 +170,13 @@ class StatementBuilder:
 
     def lesson_experienced(self, issuer: str, sub: str, module: Module, lesson_id: str, at: datetime,
                            key: str) -> dict:
-        return self.statement(statement_id(key, "experienced"), issuer, sub, "experienced",
+        return self.statement(statement_id(key, timestamp(at), "experienced"), issuer, sub, "experienced",
                               self.lesson_activity(module, lesson_id), at, module,
                               parent=self.module_activity(module))
 
     def lesson_completed(self, issuer: str, sub: str, module: Module, lesson_id: str, at: datetime,
                          key: str) -> dict:
-        return self.statement(statement_id(key, "completed"), issuer, sub, "completed",
+        return self.statement(statement_id(key, timestamp(at), "completed"), issuer, sub, "completed",
                               self.lesson_activity(module, lesson_id), at, module,
                               result={"completion": True}, parent=self.module_activity(module))
 
@@ -195,17 +199,28 @@ class StatementBuilder:
             }
             if question.type is QuestionType.SINGLE and not chosen:
                 result["response"] = ""
-            out.append(self.statement(statement_id(key, "answered", question.id), issuer, sub, "answered",
-                                      self.question_activity(module, question), at, module,
+            out.append(self.statement(statement_id(key, timestamp(at), "answered", question.id), issuer, sub,
+                                      "answered", self.question_activity(module, question), at, module,
                                       result=result, parent=parent))
+        verdict = "passed" if passed else "failed"
         out.append(self.statement(
-            statement_id(key, "passed" if passed else "failed"), issuer, sub, "passed" if passed else "failed",
-            quiz, at, module, parent=self.module_activity(module),
+            statement_id(key, timestamp(at), verdict), issuer, sub, verdict, quiz, at, module,
+            parent=self.module_activity(module),
             result={"success": passed, "completion": True,
                     "score": {"scaled": round(percent / 100.0, 4), "raw": round(points, 4), "min": 0,
                               "max": max_points}},
         ))
         return out
+
+    def check_answered(self, issuer: str, sub: str, module: Module, lesson_id: str, check: Question,
+                       chosen: Sequence[str], correct: bool, at: datetime, answer_id: str) -> dict:
+        """An in-lesson check (ungraded, immediate feedback): ``answered`` with the response and whether it was
+        right, no score (it counts for nothing). ``answer_id`` makes each answer its own statement."""
+        return self.statement(
+            statement_id(issuer, sub, "check", lesson_id, check.id, answer_id), issuer, sub, "answered",
+            self.question_activity(module, check, ("lesson", lesson_id, "check", check.id)), at, module,
+            result={"response": "[,]".join(sorted(chosen)), "success": correct},
+            parent=self.lesson_activity(module, lesson_id))
 
     def module_completed(self, issuer: str, sub: str, module: Module, at: datetime, key: str,
                          score_percent: float | None) -> dict:
@@ -213,7 +228,7 @@ class StatementBuilder:
         if score_percent is not None:
             result["score"] = {"scaled": round(score_percent / 100.0, 4)}
             result["success"] = True
-        return self.statement(statement_id(key, "module-completed"), issuer, sub, "completed",
+        return self.statement(statement_id(key, timestamp(at), "module-completed"), issuer, sub, "completed",
                               self.module_activity(module), at, module, result=result)
 
     def certificate_earned(self, issuer: str, sub: str, module: Module, at: datetime, certificate_id: str) -> dict:

@@ -18,6 +18,7 @@ import hmac
 import json
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, session
@@ -33,7 +34,7 @@ from vamos_core.rendering import render_lesson
 
 from .. import interventions, progress
 from ..errors import PageError
-from ..models import ModuleProgress, ProgressEvent
+from ..models import ModuleProgress, ProgressEvent, utcnow
 from ..progress import Learner
 from ..roles import COORDINATOR, LEARNER
 from ..sessions import session_url
@@ -248,6 +249,18 @@ def _checks_html(v: Visit, lesson, feedback: CheckFeedback | None, missing: str 
     return render_checks(lesson, action, fields, feedback, missing)
 
 
+def _check_answered(v: Visit, lesson_id: str, feedback: CheckFeedback) -> None:
+    """xAPI "answered" for an in-lesson check (docs/xapi.md): the only record of it, nothing else is stored."""
+    t = tool()
+    if t.xapi is None:
+        return
+    with v.db.session() as s:
+        t.xapi.enqueue(s, v.learner.issuer, v.learner.sub, [t.xapi.builder.check_answered(
+            v.learner.issuer, v.learner.sub, v.module, lesson_id, feedback.check, sorted(feedback.selected),
+            feedback.correct, utcnow(), uuid.uuid4().hex)])
+    t.statements_enqueued()
+
+
 @bp.route("/module/<module_id>/lesson/<lesson_id>/check/<check_id>", methods=["POST"])
 def lesson_check(module_id: str, lesson_id: str, check_id: str):
     """An in-lesson check: immediate feedback, nothing stored, nothing counted (vamos_core.lesson_checks).
@@ -269,6 +282,7 @@ def lesson_check(module_id: str, lesson_id: str, check_id: str):
             feedback = answer_check(check, selected)
         except InvalidAnswer:
             raise PageError("bad_form", 400, "answer does not fit the check") from None
+        _check_answered(v, lesson.id, feedback)
     if request.headers.get("X-Vamos-Fragment") == "1":
         return _checks_html(v, lesson, feedback, missing)
     row = progress.get_progress(v.db, v.learner, v.module.id)

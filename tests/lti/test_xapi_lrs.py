@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections import Counter
 
 import pytest
@@ -257,3 +258,40 @@ def test_progress_record_adds_exactly_one_insert_for_the_statements(tmp_path, ba
         assert not [s for s in without if "xapi_outbox" in s]
     finally:
         db.dispose()
+
+
+def test_in_lesson_checks_are_answered_statements_and_nothing_else(tmp_path, backend, ralph):  # noqa: F811
+    """An in-lesson check counts for nothing and stores no progress event; its answers reach the LRS as
+    ``answered`` of the check (parent: the lesson), with the response and whether it was right, no score."""
+    from lti_tool.app import create_app
+    from lti_tool.config import ToolConfig
+    from vamos_core.loader import default_content_dir
+
+    from .test_learner import ALL_ON_ONE, Visitor, count
+
+    config = ToolConfig(instance_dir=tmp_path / "instance", content_dir=str(default_content_dir()), secret_key="t",
+                        log_level="WARNING", xapi_lrs_url=ralph.endpoint, xapi_lrs_username=ralph.username,
+                        xapi_lrs_password_file=str(ralph.password_file), xapi_home_page=HOME, xapi_worker="off",
+                        **backend)
+    config.finish()
+    app = create_app(config)
+    try:
+        v = Visitor(app, ALL_ON_ONE, sub="checkerin-" + uuid.uuid4().hex)  # the LRS is shared by both backends
+        lesson = "kommunikationsstrategie"
+        v.get(f"{v.base()}/lesson/{lesson}")
+        events = count(app)
+        for option in ("a", "c"):  # first wrong, then right
+            r = v.post(f"{v.base()}/lesson/{lesson}/check/kommunikationsziel", [("option", option)])
+            assert r.status_code == 200
+        assert count(app) == events
+        db = app.extensions["vamos"].db
+        assert XapiSender.from_config(config, db).run_until_idle().failed == 0
+        actor = app.extensions["vamos"].xapi.builder.actor(v.issuer, v.sub)
+        check_id = f"urn:vamos-lms:module:{ALL_ON_ONE}:lesson:{lesson}:check:kommunikationsziel"
+        answered = sorted((s for s in in_lrs(ralph, actor) if s["object"]["id"] == check_id),
+                          key=lambda s: s["timestamp"])
+        assert [(s["result"]["response"], s["result"]["success"]) for s in answered] == [("a", False), ("c", True)]
+        assert all("score" not in s["result"] for s in answered)
+        assert answered[0]["context"]["contextActivities"]["parent"][0]["id"].endswith(f":lesson:{lesson}")
+    finally:
+        app.extensions["vamos"].db.dispose()
