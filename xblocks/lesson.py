@@ -275,7 +275,18 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
     # --- Studio ---------------------------------------------------------------------------------------------
 
     def studio_extra_html(self) -> str:
-        return self.render_template("templates/lesson_preview.html", {"t": self.studio_strings()})
+        """The preview, and the video and checks read-only: they come from the module's files (``vamos build-olx``)."""
+        video = self.video or {}
+        return self.render_template("templates/lesson_preview.html", {
+            "t": self.studio_strings(),
+            "video": video.get("title", ""),
+            "video_files": [f for f in [*(video.get("files") or ()), video.get("url"), video.get("poster"),
+                                        video.get("captions"), video.get("transcript")] if f],
+            "checks": [c.get("prompt", "") for c in self.checks],
+            "s": {"video": self._("Lesson video"), "checks": self._("Checks in the lesson (ungraded)"),
+                  "note": self._("The video and the checks are edited in the module's files and come with the "
+                                 "next course import (vamos build-olx); saving here keeps them.")},
+        })
 
     @XBlock.json_handler
     def preview(self, data, suffix=""):  # pylint: disable=unused-argument
@@ -295,5 +306,6 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
     def validate_studio_values(self, values):
         errors = super().validate_studio_values(values)
         for name, message in lesson_problems(values, self.media).items():
-            errors.setdefault(name if name in self.fields else "markdown", self.translate_problem(message))
+            field = "checks" if name.startswith("checks") else name if name in self.fields else "markdown"
+            errors.setdefault(field, self.translate_problem(f"{name}: {message}" if field == "checks" else message))
         return errors
