@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
+import jsonschema
 import pytest
 from webob import Request
 from xblock.fields import Scope
@@ -16,6 +17,7 @@ from vamos_core.content import load_module
 from vamos_core.olx import write_course
 
 from .conftest import BlockRuntime, Course, call
+from .test_mobile_and_search import LESSON_SCHEMA
 from .test_olx import unit_xml
 
 LESSON = "zweite-lektion"
@@ -136,6 +138,7 @@ def test_check_form_without_javascript(course):
 
 def test_student_view_data_has_video_and_checks_without_answers(course):
     data = json.loads(json.dumps(course.lesson(LESSON).student_view_data()))
+    jsonschema.validate(data, LESSON_SCHEMA)
     video = data["video"]
     assert video["captions"] == {"url": "/static/media/video/film.vtt", "language": "de"}
     assert video["poster"] == "/static/media/video/film.jpg" and "Ein Projekt hat ein Ziel" in video["transcript"]

@@ -64,7 +64,8 @@ def without_packaged_content(monkeypatch, tmp_path) -> None:
 
 
 def comparable(lesson):
-    return (lesson.id, lesson.title, lesson.minutes, lesson.objectives, lesson.body_markdown, lesson.downloads)
+    return (lesson.id, lesson.title, lesson.minutes, lesson.objectives, lesson.body_markdown, lesson.downloads,
+            lesson.checks)  # the video: tests/openedx/test_lesson_media.py
 
 
 def test_round_trip_every_lesson_text_and_question_equals_the_source(built, module, monkeypatch, tmp_path):
