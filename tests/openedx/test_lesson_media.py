@@ -4,6 +4,7 @@ with the core's feedback and storing nothing, Studio keeping both and validating
 from __future__ import annotations
 
 import json
+import mimetypes
 from xml.etree import ElementTree as ET
 
 import jsonschema
@@ -70,10 +71,20 @@ def test_round_trip_video_and_checks_equal_the_source(course, media_module, buil
 
 
 def test_video_media_travel_in_the_course(built):
+    """The files become course assets; the blocks have no media handler of their own (the package carries no
+    content). edx-platform serves assets with openedx/core/djangoapps/contentserver/middleware.py
+    (StaticContentServer): Content-Type is the asset's type, guessed from the file name on import
+    (xml_importer.import_static_content, mimetypes), and a Range header gets 206 Partial Content, so the player can
+    seek. So the names must give the types browsers need to play and show them inline."""
     static = built.directory / "static/media/video"
     assert (static / "film.mp4").read_bytes() == MP4
     assert {p.name for p in static.iterdir()} == {"film.mp4", "film.webm", "film.jpg", "film.vtt",
                                                  "film-transkript.md"}
+    types = {name: mimetypes.guess_type(name)[0] for name in ("film.mp4", "film.webm", "film.vtt", "film.jpg")}
+    assert types == {"film.mp4": "video/mp4", "film.webm": "video/webm", "film.vtt": "text/vtt",
+                     "film.jpg": "image/jpeg"}
+    lesson = ET.fromstring(unit_xml(built.directory)).find(f"vamos_lesson[@lesson_id='{LESSON}']")
+    assert {m.get("file") for m in lesson.findall("media")} >= {f"media/video/{n}" for n in types}
 
 
 def test_student_view_renders_player_poster_captions_transcript_and_checks(course):
