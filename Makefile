@@ -20,30 +20,40 @@ help:
 	@echo "make workbench - the XBlock SDK workbench with the VAMOs blocks (Open edX)"
 	@echo "make bench  - run the benchmarks (~20 min; BENCH_QUICK=1 short) into bench/results.{json,md}"
 
+# Set-up output (pip, setuptools warnings) goes to a log file; it is shown only when a step fails.
+INSTALL_LOG := $(VENV)/install.log
+
 $(PY):
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (install python3.12 or pyenv 3.12.1)"; exit 1; }
-	$(PYTHON312) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	@echo "Richte die Python-Umgebung ein (einmalig, einige Minuten) …"
+	@$(PYTHON312) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip setuptools wheel >$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
 
 $(STAMP): $(PY) setup.py
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@$(PY) -m pip install --quiet -e '.[test]' >>$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@touch $(STAMP)
 
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
-	touch $(NPM_STAMP)
+	@npm ci --no-audit --no-fund --silent >/dev/null 2>&1 || npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
 
 venv install: $(STAMP)
 
 validate: $(STAMP)
 	$(VENV)/bin/vamos validate course_content
 
+# Debian packages (Chromium, fonts, poppler) are installed as root or named with the apt command
+# (.ci/system-packages); pytest ends with a summary of skipped tests and their reasons (tests/conftest.py).
 test: $(STAMP) $(NPM_STAMP)
+	@.ci/system-packages $(PY)
 	$(VENV)/bin/vamos validate course_content
 	$(PY) -m pytest -q tests
 
+# Ports: TOOL_PORT=8001 LMS_PORT=8000 make demo
+TOOL_PORT ?= 5001
+LMS_PORT ?= 5000
 demo: $(STAMP)
-	$(VENV)/bin/vamos demo
+	@$(VENV)/bin/vamos demo --tool-port $(TOOL_PORT) --platform-port $(LMS_PORT)
 
 clean:
 	rm -rf $(VENV) node_modules instance test-artifacts *.egg-info

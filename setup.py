@@ -73,6 +73,9 @@ TEST = [
     "PyJWT[crypto]>=2.8",  # certificate tests verify the credential with a second JOSE library
     "joserfc>=1.0",  # a third, independent JOSE library: old credentials verified by dereferencing their kid
     "jsonschema>=4.21",  # credentials checked against 1EdTech's Open Badges 3.0 JSON schema (tests/certificates/vendor)
+    # The learning record store of the xAPI tests (tests/xapi/ralph_lrs.py): Ralph's LRS API with its filesystem
+    # backend, no extra service. 5.1 installs beside our dependencies without changing any (pip check clean).
+    "ralph-malph[lrs]>=5.1,<6",
 ]
 
 # `make bench` (bench/): the HTTP load client, the pylti1p3 baseline's cache, and a profiler for hot paths.

@@ -34,12 +34,20 @@ class Tool:
     _modules: object | None = None
     _authoring: object | None = None
     score_worker: object | None = None  # score_sync.ScoreWorker when VAMOS_SCORE_WORKER=inline
+    xapi: object | None = None  # xapi_outbox.XapiRecorder when an LRS is configured (VAMOS_XAPI_LRS_URL)
+    xapi_worker: object | None = None  # outbox.OutboxWorker of the statements when VAMOS_XAPI_WORKER=inline
 
     def scores_enqueued(self) -> None:
         """After a progress event wrote outbox rows: make sure the in-process worker runs, and wake it."""
         if self.score_worker is not None:
             self.score_worker.start()
             self.score_worker.wake()
+
+    def statements_enqueued(self) -> None:
+        """After an event wrote xAPI statements: make sure the in-process worker runs, and wake it."""
+        if self.xapi_worker is not None:
+            self.xapi_worker.start()
+            self.xapi_worker.wake()
 
     @property
     def catalog(self):
@@ -110,14 +118,26 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
         from .score_sync import ScoreSender, ScoreWorker
 
         tool.score_worker = ScoreWorker(ScoreSender.from_config(config, db, cache), config.score_poll_interval)
-        _start_worker_lazily(app, tool)
+        _start_worker_lazily(app, tool.score_worker)
+    from .xapi_outbox import XapiRecorder
+
+    tool.xapi = XapiRecorder.from_config(config)
+    if tool.xapi is not None and config.xapi_worker == "inline":
+        from .outbox import OutboxWorker
+        from .xapi_outbox import XapiSender
+
+        tool.xapi_worker = OutboxWorker(XapiSender.from_config(config, db), config.xapi_poll_interval)
+        _start_worker_lazily(app, tool.xapi_worker)
     app.session_interface = LaunchSessionInterface()
     from . import i18n
 
     i18n.init_app(app)
     app.jinja_env.globals["session_url"] = session_url
+    from . import staff_nav
 
-    from .views import advantage, authoring, certificates, coordination, credentials, launch, learn, pages
+    staff_nav.init_app(app)
+
+    from .views import advantage, authoring, certificates, coordination, credentials, interventions, launch, learn, pages
 
     app.register_blueprint(advantage.bp)
     app.register_blueprint(launch.bp)
@@ -128,15 +148,16 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     app.register_blueprint(coordination.bp)
     app.register_blueprint(coordination.choice_bp)
     app.register_blueprint(authoring.bp)
+    app.register_blueprint(interventions.bp)
     _register_error_pages(app)
     _register_security_headers(app)
     app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)
     return app
 
 
-def _start_worker_lazily(app: Flask, tool: Tool) -> None:
-    """The score worker thread starts in the serving process (never before a pre-forking server forks):
-    with the first request if scores wait in the outbox, else with the first score written."""
+def _start_worker_lazily(app: Flask, worker) -> None:
+    """An outbox worker thread (scores, xAPI statements) starts in the serving process (never before a pre-forking
+    server forks): with the first request if rows wait in its outbox, else with the first row written."""
     checked = {"done": False}
 
     @app.before_request
@@ -144,21 +165,23 @@ def _start_worker_lazily(app: Flask, tool: Tool) -> None:
         if checked["done"]:
             return
         checked["done"] = True
-        from sqlalchemy import select
-
-        from .models import ScoreOutbox
-
-        with tool.db.session() as s:
-            waiting = s.scalar(select(ScoreOutbox.id).where(ScoreOutbox.status == ScoreOutbox.PENDING).limit(1))
-        if waiting is not None:
-            tool.score_worker.start()
+        if worker.sender.has_pending():
+            worker.start()
 
 
 HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
-def _error_page(code: str, status: int):
-    return render_template("error.html", message=MESSAGES[code], code=code), status
+def _error_page(code: str, status: int, message_key: str | None = None):
+    return render_template("error.html", message=MESSAGES[message_key or code], code=code), status
+
+
+def _situation_message(code: str) -> str:
+    """The text for where the browser actually was: a failed state check in a frame advises a new window,
+    the same failure in a window must not (that is what failed)."""
+    if code == "state_mismatch" and request.headers.get("Sec-Fetch-Dest", "iframe") != "iframe":
+        return "state_mismatch_window"
+    return code
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -166,7 +189,7 @@ def _register_error_pages(app: Flask) -> None:
     def launch_error(exc: LaunchError):
         # Only the stable code and the non-personal detail reach the log.
         log.warning("refused code=%s status=%s detail=%s", exc.code, exc.status, exc.detail)
-        return _error_page(exc.code, exc.status)
+        return _error_page(exc.code, exc.status, _situation_message(exc.code))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

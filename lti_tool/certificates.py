@@ -223,9 +223,11 @@ def ensure_issued(
     name: str,
     verify_url: VerifyUrl,
     issuer: IssuerSettings,
+    xapi=None,
 ) -> Certificate:
     """The learner's certificate of the module, issued now if the module is completed and the
-    learner has none yet. Idempotent under concurrent calls (one record, the others read it)."""
+    learner has none yet. Idempotent under concurrent calls (one record, the others read it).
+    ``xapi`` (``xapi_outbox.XapiRecorder``): the "earned" statement goes into the outbox with the record."""
     existing = latest(db, person, module.id)
     if existing is not None:
         return existing
@@ -263,6 +265,9 @@ def ensure_issued(
                     credential_jwt=token, pdf=pdf, status=Certificate.VALID, created_at=now, status_index=index,
                 )
                 s.add(cert)
+                if xapi is not None:  # "earned", in the issuance's transaction (docs/xapi.md)
+                    xapi.enqueue(s, person.issuer, person.sub, [xapi.certificate_earned(
+                        person.issuer, person.sub, module, now, data.verification_code)])
         except IntegrityError:
             # A concurrent request issued it first (partial unique index): theirs is the certificate.
             winner = latest(db, person, module.id)

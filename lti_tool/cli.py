@@ -137,30 +137,49 @@ def cmd_rotate_credential_key(args) -> int:
     return 0
 
 
-def cmd_sync_scores(args) -> int:
-    """Send the score outbox (AGS): one pass with --once, else until stopped (SIGTERM/Ctrl-C)."""
+def _send_outbox(sender, once: bool, poll_interval: float, what: str) -> int:
+    """One pass with --once, else the worker loop until stopped (SIGTERM/Ctrl-C)."""
     import signal
 
-    from .cache import make_cache
-    from .score_sync import ScoreSender, ScoreWorker, retry_failed
+    from .outbox import OutboxWorker
 
-    config, db = _db()
-    cache = make_cache(config, db)
-    if args.retry_failed:
-        print(f"{retry_failed(db)} failed score(s) queued again")
-    sender = ScoreSender.from_config(config, db, cache)
-    if args.once:
+    if once:
         r = sender.run_until_idle()
-        print(f"scores sent={r.sent} delayed={r.retried} failed={r.failed}")
+        print(f"{what} sent={r.sent} delayed={r.retried} failed={r.failed}")
         return 0
-    worker = ScoreWorker(sender, config.score_poll_interval)
+    worker = OutboxWorker(sender, poll_interval)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
-    print("sending scores (stop with Ctrl-C)", flush=True)
+    print(f"sending {what} (stop with Ctrl-C)", flush=True)
     try:
         worker.run()
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def cmd_sync_scores(args) -> int:
+    """Send the score outbox (AGS)."""
+    from .cache import make_cache
+    from .score_sync import ScoreSender, retry_failed
+
+    config, db = _db()
+    cache = make_cache(config, db)
+    if args.retry_failed:
+        print(f"{retry_failed(db)} failed score(s) queued again")
+    return _send_outbox(ScoreSender.from_config(config, db, cache), args.once, config.score_poll_interval, "scores")
+
+
+def cmd_sync_xapi(args) -> int:
+    """Send the xAPI outbox to the learning record store."""
+    from .xapi_outbox import XapiSender, retry_failed
+
+    config, db = _db()
+    if not config.xapi_lrs_url:
+        print("VAMOS_XAPI_LRS_URL ist nicht gesetzt: kein LRS konfiguriert.")
+        return 2
+    if args.retry_failed:
+        print(f"{retry_failed(db)} failed statement(s) queued again")
+    return _send_outbox(XapiSender.from_config(config, db), args.once, config.xapi_poll_interval, "statements")
 
 
 def cmd_retention(args) -> int:
@@ -212,11 +231,20 @@ def cmd_demo(args) -> int:
     from .demo_platform.run import start_demo
 
     config = ToolConfig.from_env(instance_dir=Path(args.instance), database_url="", redis_url="", auto_migrate=True)
+    import logging
+
+    from .demo_platform.platform import DEMO_USERS
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request: the addresses stay on screen
     demo = start_demo(config, tool_port=args.tool_port, platform_port=args.platform_port)
-    print("VAMOs demo (development aid, not for production)")
-    print(f"  Tool:               {demo.tool_url}/   (SQLite in {config.instance_dir})")
-    print(f"  Demo-Lernplattform: {demo.platform_url}/")
-    print(f"\nOpen {demo.platform_url}/ in your browser and click “Starten”. Stop with Ctrl-C.", flush=True)
+    print("VAMOs-Demo (nur zur Entwicklung, nicht für den Betrieb)")
+    print(f"  Demo-Lernplattform: {demo.platform_url}/   ← im Browser öffnen")
+    print(f"  Werkzeug (Tool):    {demo.tool_url}/   (SQLite in {config.instance_dir})")
+    print("  Personen in der Demo-Lernplattform:")
+    for user in DEMO_USERS.values():
+        print(f"    {user.name:<18} {user.role_label}")
+    print(f"\nÖffnen Sie {demo.platform_url}/ und klicken Sie bei einem Modul und einer Person auf „Starten“."
+          "\nAndere Ports: TOOL_PORT=8001 LMS_PORT=8000 make demo. Beenden mit Strg+C.", flush=True)
     try:
         while True:
             time.sleep(3600)
@@ -270,6 +298,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     sync.add_argument("--once", action="store_true", help="send what is due now, then exit")
     sync.add_argument("--retry-failed", action="store_true", help="queue permanently failed scores again first")
     sync.set_defaults(func=cmd_sync_scores)
+
+    xapi = lti_sub.add_parser("sync-xapi", help="send xAPI statements to the learning record store (outbox worker)")
+    xapi.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    xapi.add_argument("--retry-failed", action="store_true", help="queue permanently failed statements again first")
+    xapi.set_defaults(func=cmd_sync_xapi)
 
     retention = lti_sub.add_parser("retention", help="pseudonymise learner data after the retention period (DSGVO)")
     retention.add_argument("--days", type=int, help="default VAMOS_RETENTION_DAYS (730)")

@@ -70,6 +70,20 @@ class ToolConfig:
     organisation_claim: str = "https://purl.imsglobal.org/spec/lti/claim/custom#organisation"
     report_allow_names: bool = False
     retention_days: int = 730
+    # xAPI to a learning record store (docs/xapi.md): off while xapi_lrs_url is empty. The actor is an account on
+    # xapi_home_page (default base_url) named by a keyed hash; the key defaults to one derived from secret_key.
+    xapi_lrs_url: str = ""  # the LRS's xAPI endpoint, e.g. https://lrs.example.org/xAPI/
+    xapi_lrs_username: str = ""
+    xapi_lrs_password: str = field(default="", repr=False)
+    xapi_lrs_password_file: str = ""  # read at start (instead of VAMOS_XAPI_LRS_PASSWORD in the environment)
+    xapi_home_page: str = ""
+    xapi_activity_base: str = ""  # empty: vamos_core.xapi.DEFAULT_ACTIVITY_BASE (the same in every channel)
+    xapi_pseudonym_key: str = field(default="", repr=False)
+    xapi_worker: str = "inline"  # inline: a thread in the web process sends statements; off: `vamos lti sync-xapi`
+    xapi_retry_base: float = 10.0
+    xapi_retry_max: float = 3600.0
+    xapi_http_timeout: float = 10.0
+    xapi_poll_interval: float = 5.0
     content_dir: str = ""  # empty: vamos_core's default (VAMOS_CONTENT_DIR or packaged content)
     log_level: str = "INFO"
 
@@ -108,6 +122,13 @@ class ToolConfig:
         self.base_url = self.base_url.rstrip("/")
         if self.score_worker not in ("inline", "off"):
             raise ValueError("VAMOS_SCORE_WORKER must be inline or off")
+        if self.xapi_worker not in ("inline", "off"):
+            raise ValueError("VAMOS_XAPI_WORKER must be inline or off")
+        if self.xapi_lrs_password_file and not self.xapi_lrs_password:
+            self.xapi_lrs_password = Path(self.xapi_lrs_password_file).read_text(encoding="utf-8").strip()
+        if self.xapi_lrs_url and not (self.xapi_home_page or self.base_url):
+            raise ValueError("VAMOS_XAPI_LRS_URL needs VAMOS_BASE_URL (or VAMOS_XAPI_HOME_PAGE): the learners' "
+                             "pseudonymous xAPI accounts live on the tool's home page")
 
     @property
     def is_sqlite(self) -> bool:

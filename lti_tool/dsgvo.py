@@ -42,6 +42,7 @@ from .models import (
     Registration,
     ResourceLink,
     ScoreOutbox,
+    XapiOutbox,
     utcnow,
 )
 
@@ -71,6 +72,44 @@ def find(session: Session, query: str, platforms: tuple[str, ...]) -> Learner | 
     if learner is None or learner.issuer not in platforms:
         return None
     return learner
+
+
+def looks_like_id(query: str) -> bool:
+    """A pseudonym (UUID, with or without ``urn:uuid:``) or a certificate code, not a name or e-mail address."""
+    text = (query or "").strip()
+    try:
+        uuid.UUID(text.removeprefix("urn:uuid:"))
+        return True
+    except ValueError:
+        pass
+    try:
+        normalize_code(text)
+        return True
+    except InvalidCode:
+        return False
+
+
+def find_people(session: Session, query: str, platforms: tuple[str, ...], members: list[dict],
+                member_issuer: str) -> list[Learner]:
+    """People by name or e-mail address (Art. 15/17 requests name a person, not a pseudonym): the name printed
+    on their certificates (on the given platforms), or the name or e-mail the platform's roster (NRPS, the
+    coordinator's course, ``members``) gives for them. Exact matches only, ignoring case and surrounding
+    spaces: a search for "Lea" does not list every Lea. The tool itself stores no e-mail addresses."""
+    wanted = " ".join((query or "").split()).casefold()
+    if not wanted:
+        return []
+    found: dict[int, Learner] = {}
+    for learner in session.scalars(
+            select(Learner).join(Certificate, Certificate.learner_id == Learner.id)
+            .where(Learner.issuer.in_(list(platforms)), func.lower(Certificate.learner_name) == wanted)):
+        found[learner.id] = learner
+    subs = [m["user_id"] for m in members if wanted in (
+        " ".join(str(m.get("name") or "").split()).casefold(), str(m.get("email") or "").strip().casefold())]
+    if subs and member_issuer in platforms:
+        for learner in session.scalars(select(Learner).where(Learner.issuer == member_issuer,
+                                                             Learner.sub.in_(subs[:100]))):
+            found[learner.id] = learner
+    return [p for p in found.values() if not p.sub.startswith(ANONYMOUS_PREFIX)]
 
 
 def _iso(value) -> str | None:
@@ -139,6 +178,9 @@ def access_report(session: Session, learner: Learner) -> dict[str, Any]:
             select(Certificate).where(Certificate.learner_id == learner.id).order_by(Certificate.id))],
         "score_outbox": [_row(o, skip=("issuer", "sub", "claimed_by", "claimed_until")) for o in session.scalars(
             select(ScoreOutbox).where(ScoreOutbox.issuer == issuer, ScoreOutbox.sub == sub).order_by(ScoreOutbox.id))],
+        # xAPI statements as stored for the LRS (with the pseudonym only; what the LRS keeps is the operator's).
+        "xapi_outbox": [_row(o, skip=("issuer", "sub", "claimed_by", "claimed_until")) for o in session.scalars(
+            select(XapiOutbox).where(XapiOutbox.issuer == issuer, XapiOutbox.sub == sub).order_by(XapiOutbox.id))],
         "not_stored": "Namen stehen nur auf Zertifikaten; E-Mail-Adressen werden nicht gespeichert. Die Sitzung "
                       "eines Starts (mit dem Namen aus der Lernplattform) verfällt nach ihrer Laufzeit.",
     }
@@ -149,6 +191,10 @@ def _forget_sub(session: Session, learner: Learner, token: str) -> dict[str, int
     counts = {
         "score_outbox": session.execute(delete(ScoreOutbox).where(ScoreOutbox.issuer == issuer,
                                                                   ScoreOutbox.sub == sub)).rowcount,
+        # Statements not sent yet are dropped. Sent ones in the LRS carry only the keyed pseudonym; the tool keeps no
+        # table from pseudonym to person, and after this it holds no sub to compute one from (docs/xapi.md).
+        "xapi_outbox": session.execute(delete(XapiOutbox).where(XapiOutbox.issuer == issuer,
+                                                                XapiOutbox.sub == sub)).rowcount,
         "lms_accounts": 0,
     }
     for account in list(_accounts(session, learner)):

@@ -83,6 +83,16 @@ MESSAGES: dict[str, Message] = {
         ),
         (RESTART, N_("Wenn der Fehler bleibt, öffnen Sie das Modul in einem neuen Fenster.")),
     ),
+    # The same refusal outside a frame (a new window or tab): the page must not speak of a frame there.
+    "state_mismatch_window": Message(
+        N_("Start nicht bestätigt"),
+        N_(
+            "Ihr Browser hat die Anmeldung nicht bestätigt: Das Cookie, das beim Start gesetzt wurde, kam nicht "
+            "zurück. Das passiert, wenn Ihr Browser Cookies für die VAMOs-Module sperrt oder der Start in einem "
+            "anderen Browser begonnen wurde."
+        ),
+        (N_("Erlauben Sie Cookies für diese Seite."), RESTART, ASK_ADMIN),
+    ),
     "unknown_state": Message(
         N_("Anmeldung bereits verwendet oder abgelaufen"),
         N_(

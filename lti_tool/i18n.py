@@ -6,10 +6,14 @@ the chosen language, so an Arabic or Farsi catalog needs no template change.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, session
 from markupsafe import Markup
+from babel.dates import format_date as babel_date
+from babel.dates import format_datetime as babel_datetime
 from flask_babel import Babel, format_decimal, get_locale
 
 DEFAULT = "de"
@@ -33,6 +37,24 @@ def match_locale(requested: str | None, available: list[str]) -> str:
     return language if language in available else DEFAULT
 
 
+LOCAL_TZ = ZoneInfo("Europe/Berlin")  # the programme's users are in Germany; the database stores naive UTC
+
+
+def _local(moment: datetime) -> datetime:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(LOCAL_TZ)
+
+
+def local_date(moment: datetime) -> str:
+    """A stored UTC time as a date people read, in Germany's time zone and the interface language."""
+    return babel_date(_local(moment).date(), "long", locale=str(get_locale() or DEFAULT))
+
+
+def local_datetime(moment: datetime) -> str:
+    """Date and time in Germany's time zone (e.g. ``02.12.2026, 17:05``), with the zone named by the page."""
+    return babel_datetime(_local(moment), "dd.MM.yyyy, HH:mm", locale=str(get_locale() or DEFAULT))
+
+
 def text_direction(locale: str) -> str:
     return "rtl" if locale.split("_")[0].lower() in RTL_LANGUAGES else "ltr"
 
@@ -50,6 +72,8 @@ def init_app(app: Flask) -> None:
         return format_decimal(round(float(value or 0), 1), format="#,##0.#")
 
     app.jinja_env.filters["pct"] = pct
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["local_datetime"] = local_datetime
 
     def berlin(value) -> str:
         """A stored UTC time as people in Germany read it (Europe/Berlin), in the interface language."""

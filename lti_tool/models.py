@@ -443,3 +443,65 @@ class AuthoredBlob(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------- xAPI outbox (issue 19)
+
+
+class XapiOutbox(Base):
+    """An xAPI statement for the learning record store, written in the transaction of the fact it reports
+    (progress event, launch, certificate); a worker sends it (``lti_tool.xapi_outbox``, the outbox machinery
+    of ``lti_tool.outbox`` shared with the AGS scores).
+
+    ``statement_id`` is the statement's own id, fixed when the row is written: a re-send after a worker died
+    between the LRS's answer and the update carries the same id, and the LRS stores a statement id once.
+    ``issuer``/``sub`` are kept for the DSGVO export and erasure only; the statement itself has the pseudonym.
+    """
+
+    __tablename__ = "xapi_outbox"
+    __table_args__ = (
+        Index("ix_xapi_outbox_due", "status", "next_attempt_at"),
+        Index("ix_xapi_outbox_learner", "issuer", "sub"),
+    )
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed_permanent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))
+    verb: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[str] = mapped_column(Text)  # JSON of the statement
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class QuizIntervention(Base):
+    """A trainer's change to one learner's quiz in one module (issue 15): ``grant`` adds ``amount`` attempts,
+    ``reset`` adds as many as give the learner the module's full number again (``amount`` stores how many, so
+    the allowance is max_attempts + SUM(amount)). Results already reached are never taken away. ``actor`` is the
+    keyed hash of the trainer (as in ``audit_log``); the learner sees the date and what changed, not who."""
+
+    __tablename__ = "quiz_interventions"
+    __table_args__ = (Index("ix_quiz_interventions_learner_module", "issuer", "sub", "module_id"),)
+
+    GRANT = "grant"
+    RESET = "reset"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))
+    module_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(Integer)
+    attempts_used: Mapped[int] = mapped_column(Integer)  # when the trainer acted
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

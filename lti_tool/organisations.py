@@ -114,11 +114,16 @@ def save(session: Session, issuer: str, data: OrganisationInput, org_id: int | N
     return org
 
 
+# Problem codes of an import line in column order; the page shows them with German labels
+# (views/coordination.IMPORT_PROBLEMS), never these internal names.
+IMPORT_FIELDS = ("name", "type", "city", "bundesland", "duplicate")
+
+
 @dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, field names)
+    problems: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)  # (line, problem codes)
 
 
 def import_csv(session: Session, issuer: str, raw: bytes) -> ImportResult:
@@ -129,7 +134,7 @@ def import_csv(session: Session, issuer: str, raw: bytes) -> ImportResult:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        result.problems.append((0, "encoding"))
+        result.problems.append((0, ("encoding",)))
         return result
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = ";" if ";" in first or "," not in first else ","
@@ -147,10 +152,10 @@ def import_csv(session: Session, issuer: str, raw: bytes) -> ImportResult:
             data.errors["duplicate"] = True
         seen.add(data.name.casefold())
         if not data.ok:
-            result.problems.append((number, ", ".join(sorted(data.errors))))
+            result.problems.append((number, tuple(code for code in IMPORT_FIELDS if code in data.errors)))
         rows.append((number, data))
         if len(rows) > MAX_IMPORT_ROWS:
-            result.problems.append((number, "too_many_rows"))
+            result.problems.append((number, ("too_many_rows",)))
             break
     if result.problems:
         return result

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from vamos_core.model import Module
 from . import score_sync
 from .db import Database, built_once
 from .models import Learner as LearnerRow
-from .models import ModuleProgress, ProgressEvent, utcnow
+from .models import ModuleProgress, ProgressEvent, QuizIntervention, utcnow
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class Recorded:
     inserted: bool  # False: an event with this idempotency key existed already
     scores: int = 0  # score_outbox rows written with the event (AGS passback)
     row: ModuleProgress | None = None  # the derived state after the event (committed)
+    statements: int = 0  # xapi_outbox rows written with the event (learning record store)
 
 
 def new_row_values(issuer: str, sub: str, module_id: str, now) -> dict:
@@ -80,8 +81,14 @@ def _params(learner: Learner, module_id: str, **more) -> dict:
 _THIS_ROW = (ModuleProgress.issuer == bindparam("p_issuer"), ModuleProgress.sub == bindparam("p_sub"),
              ModuleProgress.module_id == bindparam("p_module_id"))
 _LOCK_ROW = select(ModuleProgress).where(*_THIS_ROW).with_for_update()
-# Read-only pages get the row as a plain Core row (same attribute names as ModuleProgress, no ORM loading).
-_READ_ROW = select(ModuleProgress.__table__).where(*_THIS_ROW)
+# Attempts trainers granted (lti_tool/interventions.py), read with the row in the same statement.
+EXTRA_ATTEMPTS = (select(func.coalesce(func.sum(QuizIntervention.amount), 0))
+                  .where(QuizIntervention.issuer == ModuleProgress.issuer, QuizIntervention.sub == ModuleProgress.sub,
+                         QuizIntervention.module_id == ModuleProgress.module_id)
+                  .correlate(ModuleProgress.__table__).scalar_subquery().label("extra_attempts"))
+# Read-only pages get the row as a plain Core row (same attribute names as ModuleProgress plus
+# ``extra_attempts``, no ORM loading).
+_READ_ROW = select(ModuleProgress.__table__, EXTRA_ATTEMPTS).where(*_THIS_ROW)
 _MOVE_RESUME_POINT = (update(ModuleProgress.__table__).where(*_THIS_ROW)
                       .values(last_lesson_id=bindparam("lesson_id"), last_position=None, updated_at=bindparam("now")))
 
@@ -166,21 +173,23 @@ def record(
     resource_link_pk: int | None = None,
     check: Callable[[ModuleProgress], None] | None = None,
     position: tuple[str, float | None] | None = None,
+    xapi=None,
 ) -> Recorded:
     """Write one event and the derived state in one transaction (idempotent per ``key``).
 
     ``check`` runs under the lock before the insert and may raise to refuse (e.g. no attempts left);
     it does not run when the event exists already, so a double submit returns the first result.
+    ``xapi`` (``xapi_outbox.XapiRecorder``, None when no LRS is configured) adds the event's statements.
     """
     try:
-        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position)
+        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position, xapi)
     except IntegrityError:
         # Lost a race we could not serialise (first progress row of two processes): the other
         # transaction committed; our event, if its key is the same, is already there.
-        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position)
+        return _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position, xapi)
 
 
-def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position) -> Recorded:
+def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_pk, check, position, xapi) -> Recorded:
     with db.session() as s:
         row = lock_progress(s, learner, module.id)
         existing = s.scalar(_EVENT_BY_KEY, {"key": key})
@@ -191,6 +200,7 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         if check is not None:
             check(row)
         before = score_sync.score_payload(module, row)
+        was_completed = row.completed
         event = ProgressEvent(
             issuer=learner.issuer, sub=learner.sub, module_id=module.id, kind=kind, lesson_id=lesson_id,
             data=json.dumps(data, sort_keys=True) if data is not None else None, content_version=module.version,
@@ -205,7 +215,13 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         _apply(s, row, module, learner)
         # Score passback (AGS): the outbox rows are part of this transaction, so no score is lost.
         scores = score_sync.enqueue(s, module, row, before, event.id)
-        return Recorded(event.id, True, scores, row)
+        # xAPI (learning record store): the event's statements, one prepared insert, same transaction.
+        statements = 0
+        if xapi is not None:
+            statements = xapi.enqueue(s, learner.issuer, learner.sub, xapi.progress_statements(
+                module, learner.issuer, learner.sub, event, was_completed=was_completed, completed=row.completed,
+                quiz_score=row.quiz_score))
+        return Recorded(event.id, True, scores, row, statements)
 
 
 def save_position(db: Database, learner: Learner, module: Module, lesson_id: str, fraction: float | None) -> None:

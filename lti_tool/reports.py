@@ -278,7 +278,8 @@ def completion_query(filters: Filters, with_names: bool = False, dialect: str = 
                  Learner.pseudonym,
                  name,
                  func.coalesce(func.nullif(Organisation.name, ""), NO_ORGANISATION),
-                 func.coalesce(Organisation.bundesland, ""),
+                 # The same "keine Angabe" as the dashboard, not an empty cell.
+                 func.coalesce(func.nullif(Organisation.bundesland, ""), NO_ORGANISATION),
                  ModuleProgress.module_id,
                  _local_timestamp(ModuleProgress.started_at, dialect),
                  # a JSON list of ids: two quotes per id
@@ -303,15 +304,18 @@ def completion_query(filters: Filters, with_names: bool = False, dialect: str = 
 
 
 def completion_rows(db, filters: Filters, lessons_total: Mapping[str, int] | None = None,
-                    with_names: bool = False, batch: int = STREAM_BATCH) -> Iterator[dict[str, Any]]:
+                    with_names: bool = False, batch: int = STREAM_BATCH,
+                    module_titles: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
     """One dict per learner and module with the keys of ``vamos_core.reports.COMPLETION_COLUMNS`` plus
     ``bundesland`` and ``certificate_at`` (for ``report_rows.funder_rows``) and ``name``. ``learner`` is the
     learner's internal random id (also their credential subject): never exported as it is — the exports put a
     per-report pseudonym in its place (``report_rows.anonymise_rows`` / ``named_rows``). Streamed from a server-side cursor
     (PostgreSQL) in batches: memory stays bounded however many rows there are. Times are local (Berlin).
-    ``with_names``: ``name`` is the name printed on the learner's certificate, where there is one."""
+    ``with_names``: ``name`` is the name printed on the learner's certificate, where there is one.
+    ``module_titles``: the module column shows titles people recognise (an unknown id stays as it is)."""
     totals = lessons_total or {}
     total_of = totals.get
+    titles = module_titles or {}
     dialect = db.engine.dialect.name
     query = completion_query(filters, with_names, dialect)
     with db.engine.connect() as conn:
@@ -326,7 +330,7 @@ def completion_rows(db, filters: Filters, lessons_total: Mapping[str, int] | Non
                 "name": name,
                 "organisation": organisation,
                 "bundesland": land,
-                "module": module_id,
+                "module": titles.get(module_id, module_id),
                 "started_at": started,
                 "lessons_done": done,
                 "lessons_total": total_of(module_id),

@@ -7,7 +7,7 @@ Outbox pattern:
   resource link with AGS that launched the module for this learner is written in the same transaction
   as the event. A crash after the event can therefore never lose the score, and a refused event
   never sends one.
-* ``ScoreSender.run_once`` claims due rows with a lease (``claimed_by``/``claimed_until``). On
+* ``ScoreSender.run_once`` (the shared machinery of ``lti_tool.outbox``) claims due rows with a lease (``claimed_by``/``claimed_until``). On
   PostgreSQL the candidates are picked with ``FOR UPDATE SKIP LOCKED``; on SQLite the claim is a single
   ``UPDATE … WHERE id IN (…)``, which holds SQLite's only write lock. A row is only a candidate when no
   older row of the same learner and link is still pending, so the scores of one learner and line item
@@ -30,21 +30,18 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import threading
-import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import Session
 
 from vamos_core.model import Module
 
 from . import services
 from .deep_linking import LESSON_TAG, MODULE_TAG, SCORE_MAXIMUM
 from .models import Deployment, ModuleProgress, ProgressEvent, Registration, ResourceLink, ScoreOutbox, utcnow
+from .outbox import Defer, OutboxSender, OutboxWorker, RunResult, requeue_failed  # noqa: F401 - RunResult: the senders' result
 
 log = logging.getLogger(__name__)
 
@@ -127,145 +124,27 @@ def scores_url(lineitem_url: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
 
 
-@dataclass
-class RunResult:
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    deferred: int = 0
+class ScoreSender(OutboxSender):
+    """The AGS outbox: lanes per (learner, resource link), so one line item gets a learner's scores in order."""
 
+    model = ScoreOutbox
+    lane = ("issuer", "sub", "resource_link_pk")
+    name = "score"
 
-class _Defer(Exception):
-    """Another worker is creating this link's line item: try again in a moment, no attempt counted."""
-
-
-class ScoreSender:
     def __init__(self, db, cache, *, timeout: float = 10.0, retry_base: float = 10.0, retry_max: float = 3600.0,
                  lease: float = 120.0, batch: int = 20):
-        self.db = db
+        super().__init__(db, retry_base=retry_base, retry_max=retry_max, lease=max(lease, 3 * timeout + 5),
+                         batch=batch)
         self.cache = cache
         self.client = services.ServiceClient(db, cache, timeout=timeout)
-        self.retry_base = retry_base
-        self.retry_max = retry_max
-        self.lease = max(lease, 3 * timeout + 5)
-        self.batch = batch
 
     @classmethod
     def from_config(cls, config, db, cache) -> "ScoreSender":
         return cls(db, cache, timeout=config.score_http_timeout, retry_base=config.score_retry_base,
                    retry_max=config.score_retry_max)
 
-    # claims ------------------------------------------------------------
-
-    def claim(self) -> tuple[str, list[int]]:
-        token = uuid.uuid4().hex
-        now = utcnow()
-        older = aliased(ScoreOutbox)
-        older_pending = exists().where(
-            older.issuer == ScoreOutbox.issuer, older.sub == ScoreOutbox.sub,
-            older.resource_link_pk == ScoreOutbox.resource_link_pk, older.status == ScoreOutbox.PENDING,
-            older.id < ScoreOutbox.id,
-        )
-        due = and_(
-            ScoreOutbox.status == ScoreOutbox.PENDING, ScoreOutbox.next_attempt_at <= now,
-            or_(ScoreOutbox.claimed_until.is_(None), ScoreOutbox.claimed_until < now), ~older_pending,
-        )
-        candidates = select(ScoreOutbox.id).where(due).order_by(ScoreOutbox.id).limit(self.batch)
-        values = dict(claimed_by=token, claimed_until=now + timedelta(seconds=self.lease))
-        with self.db.session() as s:
-            if s.get_bind().dialect.name == "postgresql":
-                ids = list(s.scalars(candidates.with_for_update(skip_locked=True, of=ScoreOutbox)))
-                if ids:
-                    s.execute(update(ScoreOutbox).where(ScoreOutbox.id.in_(ids)).values(**values))
-            else:  # SQLite: one statement, under the database's single write lock
-                s.execute(update(ScoreOutbox).where(ScoreOutbox.id.in_(candidates.scalar_subquery()))
-                          .values(**values).execution_options(synchronize_session=False))
-                ids = list(s.scalars(select(ScoreOutbox.id).where(ScoreOutbox.claimed_by == token)
-                                     .order_by(ScoreOutbox.id)))
-        return token, ids
-
-    def run_once(self) -> RunResult:
-        """Claim one batch of due rows and send them (in id order). Returns what happened."""
-        result = RunResult()
-        token, ids = self.claim()
-        result.claimed = len(ids)
-        blocked: set[tuple] = set()  # (sub, link) whose earlier row failed in this batch: keep the order
-        for row_id in ids:
-            with self.db.session() as s:
-                row = s.get(ScoreOutbox, row_id)
-                if row is None or row.claimed_by != token or row.status != ScoreOutbox.PENDING:
-                    continue
-                s.expunge(row)
-            lane = (row.issuer, row.sub, row.resource_link_pk)
-            if lane in blocked:
-                self._release(row, token)
-                result.deferred += 1
-                continue
-            try:
-                lineitem = self._send(row)
-            except _Defer:
-                self._release(row, token, delay=1.0)
-                blocked.add(lane)
-                result.deferred += 1
-            except services.ServiceError as exc:
-                blocked.add(lane)
-                if exc.retry:
-                    self._retry(row, token, exc)
-                    result.retried += 1
-                else:
-                    self._finish(row, token, status=ScoreOutbox.FAILED, last_error=exc.reason[:2000])
-                    result.failed += 1
-                    log.warning("score failed permanently outbox=%s: %s", row.id, exc.reason[:200])
-            except Exception as exc:  # noqa: BLE001 - a bug must not lose the score: retry later
-                log.exception("score send error outbox=%s", row.id)
-                blocked.add(lane)
-                self._retry(row, token, services.ServiceError(f"internal error: {type(exc).__name__}", True))
-                result.retried += 1
-            else:
-                self._finish(row, token, status=ScoreOutbox.SENT, sent_at=utcnow(), lineitem_url=lineitem,
-                             last_error=None)
-                result.sent += 1
-        return result
-
-    def run_until_idle(self, max_rounds: int = 1000) -> RunResult:
-        total = RunResult()
-        for _ in range(max_rounds):
-            r = self.run_once()
-            for name in ("claimed", "sent", "retried", "failed", "deferred"):
-                setattr(total, name, getattr(total, name) + getattr(r, name))
-            if not r.claimed:
-                break
-        return total
-
-    def _finish(self, row: ScoreOutbox, token: str, **values) -> None:
-        with self.db.session() as s:
-            s.execute(
-                update(ScoreOutbox).where(ScoreOutbox.id == row.id, ScoreOutbox.claimed_by == token)
-                .values(attempts=ScoreOutbox.attempts + 1, claimed_by=None, claimed_until=None, **values)
-                .execution_options(synchronize_session=False)
-            )
-
-    def _release(self, row: ScoreOutbox, token: str, delay: float = 0.0) -> None:
-        with self.db.session() as s:
-            s.execute(
-                update(ScoreOutbox).where(ScoreOutbox.id == row.id, ScoreOutbox.claimed_by == token)
-                .values(claimed_by=None, claimed_until=None, next_attempt_at=utcnow() + timedelta(seconds=delay))
-                .execution_options(synchronize_session=False)
-            )
-
-    def backoff(self, attempts: int, retry_after: float | None = None) -> float:
-        delay = min(self.retry_max, self.retry_base * (2 ** max(0, attempts - 1)))
-        delay *= random.uniform(0.8, 1.2)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.retry_max))
-        return delay
-
-    def _retry(self, row: ScoreOutbox, token: str, exc: services.ServiceError) -> None:
-        delay = self.backoff(row.attempts + 1, exc.retry_after)
-        log.info("score delayed outbox=%s attempt=%d retry in %.1fs: %s", row.id, row.attempts + 1, delay,
-                 exc.reason[:200])
-        self._finish(row, token, next_attempt_at=utcnow() + timedelta(seconds=delay), last_error=exc.reason[:2000])
+    def send(self, row: ScoreOutbox) -> dict:
+        return {"lineitem_url": self._send(row)}
 
     # one score ---------------------------------------------------------
 
@@ -297,7 +176,7 @@ class ScoreSender:
             raise services.ServiceError("the platform gave this link neither a line item nor a line items URL", False)
         lock = f"{LOCK_PREFIX}{link.id}"
         if not self.cache.add(lock, 1, int(self.lease)):
-            raise _Defer()
+            raise Defer()
         try:
             with self.db.session() as s:  # another worker may have finished meanwhile
                 known = s.scalar(select(ResourceLink.ags_lineitem_url).where(ResourceLink.id == link.id))
@@ -350,61 +229,17 @@ class ScoreSender:
 
 # ---------------------------------------------------------------- worker
 
-
-class ScoreWorker:
-    """Sends the outbox continuously: a daemon thread in the web process, or the CLI's loop."""
-
-    def __init__(self, sender: ScoreSender, poll_interval: float = 5.0):
-        self.sender = sender
-        self.poll_interval = poll_interval
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._stop.clear()
-                self._thread = threading.Thread(target=self.run, name="vamos-score-worker", daemon=True)
-                self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                result = self.sender.run_once()
-            except Exception:  # noqa: BLE001 - e.g. the database is briefly away: keep the thread alive
-                log.exception("score worker round failed")
-                result = RunResult()
-            if result.claimed:
-                continue  # more may be due
-            self._wake.wait(self.poll_interval)
-            self._wake.clear()
+ScoreWorker = OutboxWorker  # the daemon thread / CLI loop of ``lti_tool.outbox``
 
 
 def retry_failed(db, registration_id: str | None = None, context_pk: int | None = None) -> int:
     """Put permanently failed rows back into the queue (after the cause was fixed on the platform): all of them
     (``vamos lti sync-scores --retry-failed``), or those of one registration and, within it, of one course's links
     (the trainer's button on ``/scores``)."""
-    conditions = [ScoreOutbox.status == ScoreOutbox.FAILED]
+    conditions = []
     if registration_id is not None:
         conditions.append(ScoreOutbox.registration_id == registration_id)
     if context_pk is not None:
         conditions.append(ScoreOutbox.resource_link_pk.in_(
             select(ResourceLink.id).where(ResourceLink.context_pk == context_pk)))
-    with db.session() as s:
-        res = s.execute(
-            update(ScoreOutbox).where(*conditions)
-            .values(status=ScoreOutbox.PENDING, next_attempt_at=utcnow(), claimed_by=None, claimed_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        return res.rowcount or 0
+    return requeue_failed(db, ScoreOutbox, *conditions)

@@ -22,6 +22,7 @@ import requests
 
 from .keys import signing_key
 from .models import Registration
+from .outbox import SendError
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ TOKEN_PREFIX = "svc-token:"
 
 
 @dataclass
-class ServiceError(Exception):
+class ServiceError(SendError):  # an outbox send error: ``retry`` decides pending or failed
     reason: str
     retry: bool
     status: int | None = None

@@ -7,8 +7,9 @@ bits; pages set ``Referrer-Policy: no-referrer`` so it does not leak to other si
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, session, url_for
+from flask import Flask, Request, Response, request, session, url_for
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
@@ -77,15 +78,38 @@ def session_url(endpoint: str, **values) -> str:
     return url_for(endpoint, **values)
 
 
-def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
-    """Cookies that survive the LMS iframe: SameSite=None needs Secure, i.e. HTTPS (ProxyFix
-    makes request.is_secure true behind a TLS proxy). Over plain HTTP (local demo) use Lax."""
-    from flask import request
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
+
+def secure_context() -> bool:
+    """True when the browser will keep a ``Secure`` cookie from this request: HTTPS (ProxyFix makes
+    request.is_secure true behind a TLS proxy), or plain HTTP on a loopback host, which browsers treat as a
+    potentially trustworthy origin (Chromium 156 and Firefox store Secure cookies from http://127.0.0.1 and
+    http://localhost; measured in docs/lti.md, "Cookies im Rahmen")."""
     if request.is_secure:
-        response.set_cookie(name, value, max_age=max_age, secure=True, httponly=True, samesite="None", path="/")
-    else:
-        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="Lax", path="/")
+        return True
+    host = urlsplit("//" + request.host).hostname or ""
+    return host in LOOPBACK_HOSTS or host.endswith(".localhost")
+
+
+def cookie_attributes(http_only: bool = True) -> str:
+    """``SameSite=None; Secure; Partitioned`` (CHIPS) where the browser accepts Secure cookies: sent on the
+    platform's cross-site form post and kept inside an LMS iframe even with third-party cookies blocked, in the
+    partition of the LMS's site only. Elsewhere (plain HTTP on a LAN address) ``SameSite=Lax``; the launch then
+    confirms the state with a same-origin relay post (``views/launch.py``)."""
+    attrs = "Path=/; SameSite=None; Secure; Partitioned" if secure_context() else "Path=/; SameSite=Lax"
+    return attrs + ("; HttpOnly" if http_only else "")
+
+
+def set_cookie(response: Response, name: str, value: str, max_age: int, http_only: bool = True) -> None:
+    """A cookie that survives the LMS iframe where the browser allows it (see ``cookie_attributes``)."""
+    response.headers.add("Set-Cookie", f"{name}={value}; Max-Age={int(max_age)}; {cookie_attributes(http_only)}")
+
+
+def delete_cookie(response: Response, name: str) -> None:
+    """Expire a cookie set by ``set_cookie``: a partitioned cookie is only replaced by one with the same
+    attributes."""
+    response.headers.add("Set-Cookie", f"{name}=; Max-Age=0; {cookie_attributes()}")
 
 
 def current_launch() -> dict | None:

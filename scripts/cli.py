@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     downloads.add_argument("path", nargs="?", default="course_content", help="content root or module folder")
     downloads.set_defaults(func=cmd_build_downloads)
 
-    for adapter in ("lti_tool.cli", "vamos_cli.olx_commands", "vamos_cli.report_commands"):
+    for adapter in ("lti_tool.cli", "vamos_cli.olx_commands", "vamos_cli.package_commands", "vamos_cli.report_commands"):
         try:
             module = __import__(adapter, fromlist=["add_commands"])
         except ImportError as exc:

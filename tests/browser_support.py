@@ -30,7 +30,38 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
-_SHARED = {"playwright": None, "browser": None, "users": 0}
+# Every wait in a browser test is a condition (a URL, an element, a function); this is only the ceiling after
+# which a condition counts as never met. The multi-hop LTI launch on a loaded 2-core CI machine took up to ~20 s,
+# so the ceiling is generous; VAMOS_BROWSER_TIMEOUT_MS raises it further on slower machines.
+DEFAULT_TIMEOUT_MS = int(os.environ.get("VAMOS_BROWSER_TIMEOUT_MS", "90000"))
+
+# Chromium with third-party cookies blocked, as the browsers of 2026 do by default (Chrome's "Block third-party
+# cookies" setting; the switch is the test equivalent). Partitioned (CHIPS) cookies are still allowed.
+THIRD_PARTY_COOKIES_BLOCKED = ["--test-third-party-cookie-phaseout"]
+
+_SHARED = {"playwright": None, "browser": None, "users": 0, "blocked": None}
+
+
+class PatientBrowser:
+    """The Playwright browser whose contexts and pages wait up to DEFAULT_TIMEOUT_MS for a condition."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **kw):
+        context = self._browser.new_context(**kw)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+        return context
+
+    def new_page(self, **kw):
+        page = self._browser.new_page(**kw)
+        page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        page.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+        return page
 
 
 @pytest.fixture(scope="session")
@@ -50,10 +81,21 @@ def browser():
             executable_path=executable, headless=True, args=CHROMIUM_ARGS)
     _SHARED["users"] += 1
     try:
-        yield _SHARED["browser"]
+        yield PatientBrowser(_SHARED["browser"])
     finally:
         _SHARED["users"] -= 1
         if _SHARED["users"] == 0:
+            if _SHARED["blocked"] is not None:
+                _SHARED["blocked"].close()
             _SHARED["browser"].close()
             _SHARED["playwright"].stop()
-            _SHARED.update(browser=None, playwright=None)
+            _SHARED.update(browser=None, playwright=None, blocked=None)
+
+
+@pytest.fixture(scope="session")
+def browser_3pc_blocked(browser):
+    """A second Chromium of the same Playwright, with third-party cookies blocked."""
+    if _SHARED["blocked"] is None:
+        _SHARED["blocked"] = _SHARED["playwright"].chromium.launch(
+            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS + THIRD_PARTY_COOKIES_BLOCKED)
+    return PatientBrowser(_SHARED["blocked"])

@@ -86,6 +86,7 @@ def counting_score(attempt_percents: Sequence[float], scoring: AttemptScoring) -
     return max(attempt_percents) if scoring is AttemptScoring.BEST else attempt_percents[-1]
 
 
-def attempts_left(used: int, max_attempts: int) -> int | None:
-    """Remaining attempts, or None for unlimited."""
-    return None if max_attempts == 0 else max(0, max_attempts - used)
+def attempts_left(used: int, max_attempts: int, extra: int = 0) -> int | None:
+    """Remaining attempts, or None for unlimited. ``extra``: attempts a trainer granted on top of the
+    module's ``max_attempts`` (never changes an unlimited quiz)."""
+    return None if max_attempts == 0 else max(0, max_attempts + extra - used)

@@ -133,9 +133,16 @@ def _csv_cell(value: Any) -> str:
     return _cell_text(value)
 
 
+def _csv_cell_decimal_comma(value: Any) -> str:
+    if type(value) is float:
+        return f"{value:.1f}".replace(".", ",")
+    return _csv_cell(value)
+
+
 def csv_lines(rows: Iterable[dict[str, Any]], columns: Sequence[Column], delimiter: str = ",",
               bom: bool = True) -> Iterator[str]:
-    """CSV text chunk by chunk (UTF-8 with BOM for Excel; ';' for German Excel), for streaming responses."""
+    """CSV text chunk by chunk (UTF-8 with BOM for Excel; ';' for German Excel), for streaming responses.
+    With ';' decimals get a comma (``100,0``): German Excel reads ``100.0`` as a date or text."""
     if delimiter not in (",", ";"):
         raise ValueError("delimiter must be ',' or ';'")
     buffer = io.StringIO()
@@ -151,8 +158,9 @@ def csv_lines(rows: Iterable[dict[str, Any]], columns: Sequence[Column], delimit
     yield ("\ufeff" if bom else "") + flush()
     keys = [c.key for c in columns]
     pending = 0
+    cell = _csv_cell_decimal_comma if delimiter == ";" else _csv_cell
     for row in rows:
-        writer.writerow([_csv_cell(row.get(key)) for key in keys])
+        writer.writerow([cell(row.get(key)) for key in keys])
         pending += 1
         if pending == 1000:  # chunks of ~1000 rows: few syscalls, bounded memory
             yield flush()

@@ -25,7 +25,8 @@ ROLE = "http://purl.imsglobal.org/vocab/lis/v2/"
 @dataclass(frozen=True)
 class DemoUser:
     id: str
-    label: str
+    name: str  # the person's name as the platform sends it (launch, NRPS): printed on certificates
+    role_label: str  # shown next to the name on the demo LMS's pages only
     roles: tuple[str, ...]
 
     @property
@@ -33,13 +34,17 @@ class DemoUser:
         # LMSs send the e-mail address with the name; the tool must not keep it anywhere.
         return f"{self.id}.demo@lms.example.org"
 
+    def label(self) -> str:
+        return f"{self.name} ({self.role_label})"
+
 
 DEMO_USERS = {
-    "lernende": DemoUser("lernende", "Lea Lernende (Lernende)", (ROLE + "membership#Learner",)),
-    "trainer": DemoUser("trainer", "Tarek Trainer (Trainer)", (ROLE + "membership#Instructor",)),
+    "lernende": DemoUser("lernende", "Lea Lernende", "Lernende", (ROLE + "membership#Learner",)),
+    "trainer": DemoUser("trainer", "Tarek Trainer", "Trainer", (ROLE + "membership#Instructor",)),
     "koordination": DemoUser(
         "koordination",
-        "Kim Koordination (Koordination)",
+        "Kim Koordination",
+        "Koordination",
         (ROLE + "institution/person#Administrator", ROLE + "membership#Learner"),
     ),
 }
@@ -187,7 +192,8 @@ class DemoPlatform:
             return [s for s in self.scores if user_id is None or s["score"].get("userId") == user_id]
 
     def members(self) -> list[dict]:
-        users = [{"user_id": u.id, "name": u.label, "roles": list(u.roles), "status": "Active"}
+        users = [{"user_id": u.id, "name": u.name, "email": f"{u.id}@demo.example", "roles": list(u.roles),
+                  "status": "Active"}
                  for u in DEMO_USERS.values()]
         return users + list(self.extra_members)
 
@@ -243,7 +249,7 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
         link = self.platform.links.get(hint.get("link", ""))
         if link is None:
             abort(400, "unknown resource link")
-        self.set_user_data(user.id, list(user.roles), full_name=user.label, email_address=user.email)
+        self.set_user_data(user.id, list(user.roles), full_name=user.name, email_address=user.email)
         self.set_resource_link_claim(hint["link"], title=link["title"])
         self.set_launch_context_claim(
             self.platform.context_id,
@@ -270,7 +276,7 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
 
     def _prepare_deep_link(self, user: DemoUser) -> None:
         """An LtiDeepLinkingRequest (lti1p3platform's deep linking claim) for placing modules."""
-        self.set_user_data(user.id, list(user.roles), full_name=user.label, email_address=user.email)
+        self.set_user_data(user.id, list(user.roles), full_name=user.name, email_address=user.email)
         self.set_launch_context_claim(
             self.platform.context_id, context_title=self.platform.context_title, context_label="DEMO",
             context_types=["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
@@ -312,6 +318,20 @@ def create_demo_platform_app(platform: DemoPlatform) -> Flask:
         return render_template(
             "demo_platform/course.html", platform=platform, user=user, link=link, start=start,
             new_window=start + "&window=1", tool_origin=tool_origin,
+        )
+
+    @app.route("/einfuegen")
+    def deep_link_page():
+        """Deep Linking inside the course page's frame, as Moodle's "Inhalt auswählen" dialog does it (the
+        tool's answer is posted back inside the same frame); a new-window link as the fallback."""
+        user = DEMO_USERS.get(request.args.get("user", ""))
+        if user is None:
+            abort(404)
+        start = "/lti/initiate?" + urlencode({"deep_link": 1, "user": user.id})
+        tool_origin = "{0.scheme}://{0.netloc}".format(urlsplit(platform.tool_url))
+        return render_template(
+            "demo_platform/course.html", platform=platform, user=user, link={"title": "Lernmodule einfügen"},
+            start=start, new_window=start + "&window=1", tool_origin=tool_origin,
         )
 
     @app.route("/lti/initiate")

@@ -6,6 +6,9 @@
  * Only answers from the platform's origin (the origin of its OIDC auth URL) are accepted. */
 (function () {
   "use strict";
+  // Same-origin relay without Platform Storage (views/launch.py): post the token once more, now same-site.
+  var relay = document.getElementById("lti-relay");
+  if (relay && relay.getAttribute("data-autosubmit")) { relay.submit(); return; }
   var el = document.getElementById("lti-storage");
   if (!el) { return; }
   var mode = el.getAttribute("data-mode");

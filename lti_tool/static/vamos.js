@@ -13,6 +13,9 @@
     window.parent.postMessage({ subject: "lti.frameResize", height: height }, "*");
   }
   window.addEventListener("load", sendSize);
+  // A new page in the LMS frame starts at its top: without this the LMS page stays scrolled to where the
+  // learner clicked (e.g. the middle of a long lesson). lti.scrollToTop as Canvas understands it.
+  if (window.parent !== window) { window.parent.postMessage({ subject: "lti.scrollToTop" }, "*"); }
   if (window.ResizeObserver) { new ResizeObserver(sendSize).observe(document.body); }
   sendSize();
 

@@ -166,8 +166,11 @@ def roster():
             continue
         name = m.get("name") or " ".join(x for x in (m.get("given_name"), m.get("family_name")) if x) or m["user_id"]
         role = map_roles([r for r in m.get("roles") or [] if isinstance(r, str)])
-        rows.append({"name": str(name), "role": ROLE_LABELS[role],
-                     "cells": [progress.get((m["user_id"], module.id)) for module in modules]})
+        cells = [progress.get((m["user_id"], module.id)) for module in modules]
+        rows.append({"name": str(name), "role": ROLE_LABELS[role], "cells": cells,
+                     # Interventions (extra attempts, reset) for anyone who has made a quiz attempt here.
+                     "manage": session_url("interventions.learner", sub=m["user_id"])
+                     if any(c is not None and c.quiz_attempts for c in cells) else None})
     rows.sort(key=lambda r: r["name"].casefold())
     return render_template("roster.html", rows=rows, modules=modules, context_title=title, unavailable=False)
 

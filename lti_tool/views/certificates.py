@@ -64,7 +64,10 @@ def for_visit(v: Visit, row) -> Certificate | None:
     name = session.get("learner_name")
     if existing is not None or not name:
         return existing
-    return certs.ensure_issued(v.db, v.learner, v.module, row, name, verify_url, issuer())
+    cert = certs.ensure_issued(v.db, v.learner, v.module, row, name, verify_url, issuer(), xapi=tool().xapi)
+    if tool().xapi is not None:
+        tool().statements_enqueued()
+    return cert
 
 
 def _own(module_id: str) -> tuple[Visit, Certificate]:

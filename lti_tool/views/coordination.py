@@ -18,6 +18,8 @@ from datetime import date
 
 from flask import (Blueprint, Response, current_app, redirect, render_template, request, send_file, session,
                    stream_with_context)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -185,7 +187,8 @@ def _export(kind: str):
     pseudonym = report_pseudonymiser(tool().config.secret_key.encode("utf-8"), f"export_{kind}", str(entry_id))
 
     def rows():
-        completion = queries.completion_rows(db, filters, totals, with_names)
+        completion = queries.completion_rows(db, filters, totals, with_names,
+                                             module_titles={m.id: m.title for m in tool().catalog})
         if kind == "funder":
             return funder_rows(completion, filters.since, filters.until)
         return named_rows(completion, pseudonym) if with_names else anonymise_rows(completion, pseudonym)
@@ -252,6 +255,7 @@ def _register_page(who, form=None, errors=None, edit: Organisation | None = None
     return render_template(
         "organisations.html", register=register, form=form or {}, errors=errors or {}, edit=edit,
         imported=imported, types=ORGANISATION_TYPES, laender=BUNDESLAENDER, platforms=_platform_names(who),
+        import_problems=IMPORT_PROBLEMS,
     ), status
 
 
@@ -354,16 +358,40 @@ def learners():
     who = current_coordinator()
     query = request.args.get("q", "").strip()[:100]
     found = report = None
+    candidates: list[Learner] = []
     if query:
         with tool().db.session() as s:
             found = dsgvo.find(s, query, who.platforms)
             if found is not None and found.sub.startswith(dsgvo.ANONYMOUS_PREFIX):
                 found = None
+            if found is None and not dsgvo.looks_like_id(query):
+                # Not a pseudonym or code: a name or e-mail address (audited without the term: it is personal data).
+                candidates = dsgvo.find_people(s, query, who.platforms, _course_members(), who.issuer)
+                coordination.audit(s, who, "dsgvo_search", {"by": "name_or_email"}, len(candidates))
+                if len(candidates) == 1:
+                    found, candidates = candidates[0], []
             if found is not None:
                 report = dsgvo.access_report(s, found)
     erased = request.args.get("geloescht") == "1"
     return render_template("dsgvo.html", query=query, found=found, report=report, erased=erased,
-                           titles=_titles(who)), 200 if found or not query else 404
+                           candidates=candidates, titles=_titles(who)), 200 if found or candidates or not query else 404
+
+
+def _course_members() -> list[dict]:
+    """The roster of the coordinator's course (NRPS): names and e-mail addresses as the platform shares them;
+    empty when the platform offers no roster here."""
+    from .advantage import _platform, fetch_members
+
+    context_pk = session.get("context_pk")
+    with tool().db.session() as s:
+        context = s.get(LtiContext, context_pk) if context_pk else None
+        nrps_url = context.nrps_url if context else None
+    if not nrps_url:
+        return []
+    try:
+        return fetch_members(_platform(session["registration_id"]), nrps_url)
+    except Exception:  # noqa: BLE001 - the roster is a help for the search, never a reason for it to fail
+        return []
 
 
 @bp.route("/learners/<pseudonym>/export.json")
@@ -402,12 +430,65 @@ def learner_erase(pseudonym: str):
 # ---------------------------------------------------------------- audit log
 
 
+IMPORT_PROBLEMS = {
+    "name": _l("Name fehlt oder ist zu lang"),
+    "type": _l("Art der Organisation unbekannt (e.V., Initiative oder Verband)"),
+    "city": _l("Ort ist zu lang"),
+    "bundesland": _l("Bundesland fehlt oder ist unbekannt"),
+    "duplicate": _l("Name kommt in der Datei doppelt vor"),
+    "encoding": _l("Die Datei ist nicht in UTF-8 gespeichert"),
+    "too_many_rows": _l("Zu viele Zeilen in einer Datei"),
+}
+
+AUDIT_ACTIONS = {
+    "export_completions": _l("Abschlussbericht heruntergeladen"),
+    "export_funder": _l("Förderbericht heruntergeladen"),
+    "import_organisations": _l("Organisationen importiert"),
+    "dsgvo_access": _l("Datenschutz: Auskunft erteilt"),
+    "dsgvo_erasure": _l("Datenschutz: Daten gelöscht"),
+    "dsgvo_search": _l("Datenschutz: Suche nach Name oder E-Mail"),
+    "retention": _l("Aufbewahrungsfrist: Daten pseudonymisiert"),
+    "quiz_grant": _l("Weitere Testversuche freigegeben"),
+    "quiz_reset": _l("Test zurückgesetzt"),
+}
+AUDIT_FIELDS = {
+    "platforms": _l("Plattformen"), "modules": _l("Module"), "module": _l("Modul"), "course": _l("Kurs"),
+    "organisation": _l("Organisation"), "since": _l("von"), "until": _l("bis"), "format": _l("Format"),
+    "names": _l("mit Namen"), "platform": _l("Plattform"), "pseudonym": _l("Pseudonym"),
+    "learner": _l("Person (Pseudonym)"), "attempts_added": _l("Versuche hinzugefügt"),
+    "attempts_used": _l("Versuche gemacht"), "days": _l("Tage"), "by": _l("Suche"),
+}
+
+
+def _readable_details(details: dict) -> list[tuple[str, str]]:
+    """Audit details as people read them: German field names, module titles instead of ids, yes/no."""
+    catalog = tool().catalog
+
+    def title(module_id):
+        module = catalog.get(module_id) if isinstance(module_id, str) else None
+        return module.title if module else str(module_id)
+
+    shown = []
+    for key, value in details.items():
+        if value in (None, [], ""):
+            continue
+        if key in ("module", "modules"):
+            value = ", ".join(title(m) for m in (value if isinstance(value, list) else [value]))
+        elif isinstance(value, bool):
+            value = _("ja") if value else _("nein")
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        shown.append((str(AUDIT_FIELDS.get(key, key)), str(value)))
+    return shown
+
+
 @bp.route("/audit")
 def audit_log():
     who = current_coordinator()
     with tool().db.session() as s:
         rows = coordination.entries(s, who.platforms)
-    return render_template("audit.html", rows=[(r, json.loads(r.details)) for r in rows])
+    return render_template("audit.html", rows=[(r, str(AUDIT_ACTIONS.get(r.action, r.action)),
+                                                _readable_details(json.loads(r.details))) for r in rows])
 
 
 # ---------------------------------------------------------------- learners: organisation choice

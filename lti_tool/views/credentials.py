@@ -101,7 +101,7 @@ def issuer():
 
 
 def _module(module_id: str, version: str) -> ModuleInfo | None:
-    module = tool().catalog.get(module_id)
+    module = tool().modules.get_public(module_id)  # shipped, or an authored module's current version
     if module is not None and module.version == version:
         return ModuleInfo.from_module(module)
     return certs.achievement_snapshot(tool().db, module_id, version)

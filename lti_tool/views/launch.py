@@ -22,13 +22,16 @@ from ..launch_validation import (
     LOGIN_PREFIX,
     ValidatedLaunch,
 )
-from ..sessions import set_cookie, start_session
+from ..models import utcnow
+from ..roles import LEARNER
+from ..sessions import delete_cookie, set_cookie, start_session
 
 bp = Blueprint("lti", __name__)
 log = logging.getLogger(__name__)
 
 STATE_COOKIE = "vamos_lti_state_"
 CHECK_COOKIE = "vamos_cookie_check"
+RELAY_FIELD = "vamos_relay"
 LAUNCH_PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 
 
@@ -124,17 +127,15 @@ def login(registration_id: str | None = None):
             render_template("login_cookie_check.html", auth_url=auth_url, new_window_url=new_window)
         )
         # Readable by the page script (not HttpOnly): if it is there, cookies work here.
-        response.headers.add("Set-Cookie", _script_cookie(CHECK_COOKIE))
+        set_cookie(response, CHECK_COOKIE, "1", 600, http_only=False)
     else:
         response = redirect(auth_url, 302)
-    set_cookie(response, STATE_COOKIE + state, state, t.config.login_state_ttl)
+    if not storage_target:
+        # With Platform Storage the platform's window keeps the state; otherwise the browser does, in a
+        # partitioned cookie where it can (sessions.cookie_attributes).
+        set_cookie(response, STATE_COOKIE + state, state, t.config.login_state_ttl)
     log.info("login registration=%s storage=%s", reg_id, bool(storage_target))
     return response
-
-
-def _script_cookie(name: str) -> str:
-    attrs = "SameSite=None; Secure" if request.is_secure else "SameSite=Lax"
-    return f"{name}=1; Path=/; Max-Age=600; {attrs}"
 
 
 def _same_origin_post() -> bool:
@@ -171,6 +172,13 @@ def launch():
                     target=login["storage_target"],
                     platform_origin=login["platform_origin"],
                 )
+            if login and not request.form.get(RELAY_FIELD) and request.headers.get("Sec-Fetch-Dest") != "iframe":
+                # A top-level window where the browser kept only a SameSite=Lax state cookie (plain HTTP on a
+                # non-loopback address): Lax cookies ride on a same-site post, so our own page posts the token
+                # once more. The state stays single-use and bound to this browser's cookie: nothing to replay.
+                return render_template("launch_relay.html", id_token=id_token, state=state, target=None)
+        elif request.form.get(RELAY_FIELD) and not _same_origin_post():
+            raise LaunchError("state_mismatch", 401, "relay post not same-origin")
 
     result = t.validator.validate(id_token, state, browser_state)
     data = _record(result)
@@ -190,7 +198,8 @@ def launch():
     if data["ask_organisation"]:
         target = url_for("orgchoice.choose", ls=sid, next=target)
     response = redirect(target, 303)
-    response.delete_cookie(STATE_COOKIE + state, path="/")
+    if STATE_COOKIE + state in request.cookies:
+        delete_cookie(response, STATE_COOKIE + state)
     return response
 
 
@@ -208,11 +217,20 @@ def _record(result: ValidatedLaunch) -> dict:
     upserts, ``lti_tool.launch_record``), and what the launch session keeps."""
     t = tool()
     claims = result.claims
+    launch_id = str(uuid.uuid4())
+    statements = 0
     with t.db.session() as s:
         rec = record_launch(s, result, t.catalog_for(claims["iss"]), t.config.organisation_claim)
+        if t.xapi is not None and rec.module_id and result.role == LEARNER \
+                and result.message_type != DEEP_LINKING_REQUEST:
+            # xAPI "launched", in the launch's transaction (docs/xapi.md)
+            statements = t.xapi.enqueue(s, claims["iss"], claims["sub"], [t.xapi.launched(
+                claims["iss"], claims["sub"], t.catalog_for(claims["iss"]).get(rec.module_id), utcnow(), launch_id)])
+    if statements:
+        t.statements_enqueued()
     return {
         "ask_organisation": rec.ask_organisation,
-        "launch_id": str(uuid.uuid4()),
+        "launch_id": launch_id,
         "role": result.role,
         "message_type": result.message_type,
         "registration_id": result.registration_id,

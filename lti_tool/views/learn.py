@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, session
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
+from sqlalchemy.orm import object_session
 
 from vamos_core.grading import InvalidAnswer, attempts_left, grade_question, grade_quiz, meets
 from vamos_core.lesson_checks import CheckFeedback, answer_check, render_checks
@@ -30,7 +31,7 @@ from vamos_core.model import Module, Question, QuizDisplay
 from vamos_core.option_order import option_order
 from vamos_core.rendering import render_lesson
 
-from .. import progress
+from .. import interventions, progress
 from ..errors import PageError
 from ..models import ModuleProgress, ProgressEvent
 from ..progress import Learner
@@ -82,10 +83,14 @@ def check_csrf() -> None:
 
 
 def _record(*args, **kwargs) -> progress.Recorded:
-    """``progress.record``, then wake the score worker if the event wrote scores to the outbox (AGS)."""
-    recorded = progress.record(*args, **kwargs)
+    """``progress.record`` (with the xAPI statements when an LRS is configured), then wake the workers of the
+    outboxes the event wrote to (AGS scores, xAPI statements)."""
+    t = tool()
+    recorded = progress.record(*args, xapi=t.xapi, **kwargs)
     if recorded.scores:
-        tool().scores_enqueued()
+        t.scores_enqueued()
+    if recorded.statements:
+        t.statements_enqueued()
     return recorded
 
 
@@ -131,11 +136,12 @@ def continue_target(v: Visit, row: ModuleProgress | None, states: dict[str, str]
 def quiz_summary(module: Module, row: ModuleProgress | None) -> dict:
     settings = module.quiz.settings
     used = row.quiz_attempts if row else 0
+    extra = _extra(row)
     return {
         "questions": len(module.quiz.questions),
         "used": used,
-        "left": attempts_left(used, settings.max_attempts),
-        "max_attempts": settings.max_attempts,
+        "left": attempts_left(used, settings.max_attempts, extra),
+        "max_attempts": settings.max_attempts + extra if settings.max_attempts else 0,
         "score": row.quiz_score if row else None,
         "passed": bool(row and row.passed),
         "passing_score": module.completion.passing_score,
@@ -344,13 +350,20 @@ def shuffled_options(question: Question, learner: Learner, token: str, shuffle: 
     return option_order(question, f"{learner.issuer}\x00{learner.sub}", token, shuffle)
 
 
-def _left(v: Visit, used: int) -> int | None:
-    return attempts_left(used, v.module.quiz.settings.max_attempts)
+def _extra(row) -> int:
+    """Attempts trainers granted (``interventions``), read with the progress row (``progress.get_progress``)."""
+    return int(getattr(row, "extra_attempts", 0) or 0) if row is not None else 0
+
+
+def _left(v: Visit, used: int, extra: int) -> int | None:
+    return attempts_left(used, v.module.quiz.settings.max_attempts, extra)
 
 
 def _check_limit(v: Visit):
     def check(row: ModuleProgress) -> None:
-        if _left(v, row.quiz_attempts) == 0:
+        # Under the row lock: a grant and this attempt are serialised (interventions.act locks the same row).
+        extra = interventions.extra_attempts(object_session(row), v.learner, v.module.id)
+        if _left(v, row.quiz_attempts, extra) == 0:
             raise PageError("attempt_limit", 409, "no attempts left")
 
     return check
@@ -366,6 +379,7 @@ def quiz(module_id: str):
         module=v.module,
         quiz=quiz_summary(v.module, row),
         attempts=[(e.id, json.loads(e.data or "{}"), e.created_at) for e in past],
+        changes=interventions.history(v.db, v.learner, v.module.id) if _extra(row) else [],
     )
 
 
@@ -377,7 +391,7 @@ def quiz_start(module_id: str):
         raise PageError("not_found", 404, "module has no quiz")
     if _draft(v.module.id) is None:
         row = progress.get_progress(v.db, v.learner, v.module.id)
-        if _left(v, row.quiz_attempts if row else 0) == 0:
+        if _left(v, row.quiz_attempts if row else 0, _extra(row)) == 0:
             raise PageError("attempt_limit", 409, "no attempts left")
         # A token per attempt: the idempotency key of its event, so a double submit counts once.
         # The version travels with the attempt: it is graded against the questions it showed, even if a
@@ -386,8 +400,8 @@ def quiz_start(module_id: str):
     return redirect(session_url("learn.attempt", module_id=v.module.id), 303)
 
 
-def _page(v: Visit, raw) -> int:
-    total = len(v.module.quiz.questions)
+def _page(module: Module, raw) -> int:
+    total = len(module.quiz.questions)
     try:
         page = int(raw or 1)
     except (TypeError, ValueError):
@@ -411,12 +425,19 @@ def attempt(module_id: str):
     if draft is None:
         return redirect(session_url("learn.quiz", module_id=v.module.id), 303)
     shown_module = attempt_module(v, draft.get("version"))
+    page = None if shown_module.quiz.settings.display is QuizDisplay.ALL_ON_ONE_PAGE else _page(shown_module, request.args.get("frage"))
+    return _attempt_page(v, draft, page)
+
+
+def _attempt_page(v: Visit, draft: dict, page: int | None, missing: list | None = None) -> str:
+    """The attempt form (questions of the version the attempt started on); ``missing`` lists the unanswered
+    questions of a refused submission (linked)."""
+    shown_module = attempt_module(v, draft.get("version"))
     settings = shown_module.quiz.settings
     questions = shown_module.quiz.questions
-    if settings.display is QuizDisplay.ALL_ON_ONE_PAGE:
-        page, shown = None, list(enumerate(questions, 1))
+    if page is None:
+        shown = list(enumerate(questions, 1))
     else:
-        page = _page(v, request.args.get("frage"))
         shown = [(page, questions[page - 1])]
     return render_template(
         "quiz_attempt.html",
@@ -427,6 +448,7 @@ def attempt(module_id: str):
         token=draft["token"],
         answers=draft.get("answers", {}),
         unanswered=sum(1 for q in questions if not draft.get("answers", {}).get(q.id)),
+        missing=missing or [],
     )
 
 
@@ -473,7 +495,7 @@ def attempt_post(module_id: str):
             raise PageError("bad_form", 400, "unknown action")
         answers = _answers_from_form(v, list(questions))
     else:
-        page = _page(v, request.form.get("frage"))
+        page = _page(module, request.form.get("frage"))
         question = questions[page - 1]
         given = _answers_from_form(v, [question])
         answers = dict(draft.get("answers", {}))
@@ -488,6 +510,13 @@ def attempt_post(module_id: str):
             return redirect(session_url("learn.attempt", module_id=module.id, frage=target), 303)
         if action != "submit":
             raise PageError("bad_form", 400, "unknown action")
+
+    missing = [(n, q) for n, q in enumerate(questions, 1) if not answers.get(q.id)]
+    if missing:
+        # Refused before anything is recorded: no attempt used. The answers given are kept in the draft.
+        _set_draft(module.id, {**draft, "answers": answers})
+        return _attempt_page(v, {**draft, "answers": answers}, None if not request.form.get("frage") else page,
+                             missing=missing), 422
 
     result = grade_quiz(module.quiz, answers)  # graded here; the browser never sends a score
     data = {

@@ -36,6 +36,16 @@ def start():
     )
 
 
+@bp.route("/placement")
+def placement():
+    """How trainers place modules in their course: Deep Linking where the platform offers it, otherwise a link
+    with the custom parameter ``module=<id>`` (docs/lti.md)."""
+    launch = require_launch()
+    if launch["role"] == LEARNER:
+        raise LaunchError("staff_only", 403, "learner on the placement page")
+    return render_template("placement.html", modules=list(tool().catalog))
+
+
 @bp.route("/jwks")
 @bp.route("/.well-known/jwks.json")
 def jwks():

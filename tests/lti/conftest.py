@@ -132,6 +132,25 @@ class CountingApp:
         return self.app(environ, start_response)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class BrowserSession(requests.Session):
+    """An HTTP client that returns cookies as browsers do: ``Secure`` cookies also travel over plain HTTP to
+    loopback hosts (potentially trustworthy origins), where the tool sets its partitioned cookies. (requests
+    copies the jar into a fresh one per request, so a cookie policy would be lost; the flag is lifted here.)"""
+
+    def prepare_request(self, request):
+        for cookie in self.cookies:
+            if cookie.secure and cookie.domain in LOOPBACK:
+                cookie.secure = False
+        return super().prepare_request(request)
+
+
+def browser_session() -> requests.Session:
+    return BrowserSession()
+
+
 @dataclass
 class Login:
     """What the browser holds after OIDC login: cookies, and the platform's auto-post form."""
@@ -183,7 +202,7 @@ class LtiEnv:
 
     def start_login(self, user: str = "lernende", link: str = "link-testmodul") -> Login:
         """Platform-initiated login over HTTP, through to the platform's signed auto-post form."""
-        s = requests.Session()
+        s = browser_session()
         r = s.get(self.platform.issuer + "/lti/initiate", params={"link": link, "user": user, "window": "1"})
         assert r.status_code == 200, r.text[:500]
         action, id_token, state = parse_autopost(r.text)

@@ -26,7 +26,7 @@ LEARNER_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 
 def trainer_launch(page, env) -> str:  # noqa: F811
     page.goto(f"{env.platform.issuer}/lti/initiate?link=link-{MODULE}&user=trainer&window=1")
-    page.wait_for_url(re.compile(r"[?&]ls="), timeout=15000)
+    page.wait_for_url(re.compile(r"[?&]ls="))
     return re.search(r"[?&]ls=([^&#]+)", page.url).group(1)
 
 
@@ -72,7 +72,7 @@ def test_axe_finds_no_violations_on_advantage_pages(browser, env, width):  # noq
     try:
         # 1. Deep Linking: the catalogue, then "Auswahl einfügen" with nothing chosen (the error state).
         page.goto(f"{env.platform.issuer}/lti/initiate?deep_link=1&user=trainer&window=1")
-        page.wait_for_url(re.compile(r"/deep-linking\?ls="), timeout=15000)
+        page.wait_for_url(re.compile(r"/deep-linking\?ls="))
         assert page.get_by_role("heading", level=1).inner_text() == "Lernmodule einfügen"
         assert page.get_by_role("group", name="Testmodul Vereinsarbeit").is_visible()
         assert page.get_by_label("Ganzes Modul „Testmodul Vereinsarbeit“").get_attribute("type") == "checkbox"

@@ -362,3 +362,28 @@ def test_history_rollback_archive_and_delete_are_audited(app):
         actions = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert actions == ["authoring_copy", "authoring_publish", "authoring_publish", "authoring_rollback",
                        "authoring_archive", "authoring_create", "authoring_delete"]
+
+
+def _shipped_ids():
+    from vamos_core.loader import default_content_dir, module_dirs
+
+    return [p.name for p in module_dirs(default_content_dir())]
+
+
+@pytest.mark.parametrize("shipped", _shipped_ids())
+def test_every_shipped_module_copied_exported_and_imported_keeps_its_content_hash(tmp_path, shipped):
+    """Must show of issue 13, through the tool's own service (with the import's hostile-input checks): figures in
+    subfolders, the lesson video with captions and transcript, XLSX/DOCX/HTML templates all travel."""
+    from vamos_core.content import default_content_dir
+
+    app = create_app(make_config(tmp_path, {"database_url": f"sqlite:///{tmp_path / 't.sqlite3'}", "redis_url": "",
+                                            "auto_migrate": True}, content_dir=str(default_content_dir())))
+    try:
+        copied = service(app).copy(author(app), shipped)
+        original = service(app).draft(A, copied).doc
+        _name, data = service(app).export_zip(A, copied)
+        elsewhere = service(app).import_zip(author(app, issuer=B), data)
+        assert folder.content_hash(service(app).draft(B, elsewhere).doc) == folder.content_hash(original)
+        assert service(app).check(service(app).draft(B, elsewhere).doc).ok
+    finally:
+        app.extensions["vamos"].db.dispose()

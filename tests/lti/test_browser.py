@@ -35,11 +35,11 @@ def test_launch_in_iframe_from_demo_platform(browser, demo_env, user, label):  #
         page.locator(f'a.launch[data-user="{user}"][data-link="link-testmodul"]').click()
         frame = page.frame_locator("#tool-frame")
         heading = frame.locator("h1")
-        heading.wait_for(timeout=15000)
+        heading.wait_for()
         page.wait_for_function(
             "() => document.querySelector('#tool-frame').contentDocument === null"
         )  # cross-origin frame: the platform page cannot read the tool's document
-        frame.locator("text=Testmodul Vereinsarbeit").first.wait_for(timeout=15000)
+        frame.locator("text=Testmodul Vereinsarbeit").first.wait_for()
         assert heading.inner_text() == "Testmodul Vereinsarbeit"
         assert f"Angemeldet als: {label}" in frame.locator(".role").inner_text()
         # Relay page, then the storage-confirmed post: the Platform Storage path was taken.

@@ -237,15 +237,18 @@ def test_completion_csv_with_bom_semicolon_and_neutralised_formula(app):
     by_learner = {row[0]: row for row in body}
     pseudonyms = export_pseudonyms(app, ids)
     assert set(by_learner) == {pseudonyms[s] for s in pseudonyms if not s.startswith("b")}
-    # a pseudonym of this report only, dates to the day, "ja" instead of the certificate code (issue 16)
-    assert by_learner[pseudonyms["v0"]] == [pseudonyms["v0"], "Verein Miteinander e.V.", MODULE, "2026-03-10",
-                                            "1", "1", "80.0", "2026-03-12", "ja"]
+    # A pseudonym of this report only, dates to the day, "ja" instead of the certificate code (issue 16); the
+    # module's title, not its id, and a decimal comma with the semicolon format for German Excel (issue 15).
+    title = app.extensions["vamos"].catalog.get(MODULE).title
+    assert by_learner[pseudonyms["v0"]] == [pseudonyms["v0"], "Verein Miteinander e.V.", title, "2026-03-10",
+                                            "1", "1", "80,0", "2026-03-12", "ja"]
     assert not set(by_learner) & set(ids["pseudonyms"].values())
     assert by_learner[pseudonyms["f0"]][1] == "'" + FORMULA_ORG  # neutralised: a spreadsheet shows text
-    assert by_learner[pseudonyms["n0"]][1:] == ["keine Angabe", MODULE, "2026-04-02", "0", "1", "40.0", "", "nein"]
+    assert by_learner[pseudonyms["n0"]][1:] == ["keine Angabe", title, "2026-04-02", "0", "1", "40,0", "", "nein"]
     comma = csv_table(kim.get("/coordination/export/completions", format="csv"))
     assert comma[0] == HEADER and len(comma) == 12
     assert not {row[0] for row in comma[1:]} & set(by_learner)  # two exports cannot be joined by pseudonym
+    assert "80.0" in {cell for row in comma for cell in row}  # the comma format keeps the decimal point
     # the period: only rows with an enrolment, start, completion or certificate in April
     april = csv_table(kim.get("/coordination/export/completions", since="2026-04-01", until="2026-04-30"))
     assert len(april) == 1 + 5
@@ -258,7 +261,7 @@ def test_completion_csv_with_bom_semicolon_and_neutralised_formula(app):
     assert first.actor_issuer == A and len(first.actor) == 32 and "kim" not in first.actor
     assert json.loads(first.details)["platforms"] == [A] and json.loads(first.details)["names"] is False
     audit = kim.get("/coordination/audit")
-    assert audit.status_code == 200 and "export_completions" in audit.text and "kim" not in audit.text
+    assert audit.status_code == 200 and "Abschlussbericht heruntergeladen" in audit.text and "export_completions" not in audit.text and "kim" not in audit.text
 
 
 def test_completion_xlsx_reads_back_with_openpyxl(app, tmp_path):
@@ -276,12 +279,13 @@ def test_completion_xlsx_reads_back_with_openpyxl(app, tmp_path):
     assert cell.data_type == "s"  # stored as text, never as a formula
 
 
+MODULE_TITLE = "Testmodul Vereinsarbeit"  # exports name modules by title (issue 15)
 EXPECTED_FUNDER = [
     ["Modul", "Organisation", "Bundesland", "Monat", "Begonnen", "Abgeschlossen", "Zertifikate"],
-    [MODULE, "'" + FORMULA_ORG, "Berlin", "2026-03", "<5", "0", "0"],
-    [MODULE, "'" + FORMULA_ORG, "Berlin", "2026-04", "0", "<5", "<5"],
-    [MODULE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", "5", "5", "5"],  # 6 rounded to base 5
-    [MODULE, "keine Angabe", "", "2026-04", "<5", "0", "0"],
+    [MODULE_TITLE, "'" + FORMULA_ORG, "Berlin", "2026-03", "<5", "0", "0"],
+    [MODULE_TITLE, "'" + FORMULA_ORG, "Berlin", "2026-04", "0", "<5", "<5"],
+    [MODULE_TITLE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", "5", "5", "5"],  # 6 rounded to base 5
+    [MODULE_TITLE, "keine Angabe", "keine Angabe", "2026-04", "<5", "0", "0"],  # as on the dashboard
 ]
 
 
@@ -294,8 +298,8 @@ def test_funder_report_suppresses_small_counts_in_csv_and_xlsx(app, tmp_path):
     path.write_bytes(r.data)
     values = [list(row) for row in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
     assert values[0] == EXPECTED_FUNDER[0] and len(values) == 5
-    assert [MODULE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", 5, 5, 5] in values
-    assert [MODULE, FORMULA_ORG, "Berlin", "2026-04", 0, "<5", "<5"] in values
+    assert [MODULE_TITLE, "Verein Miteinander e.V.", "Nordrhein-Westfalen", "2026-03", 5, 5, 5] in values
+    assert [MODULE_TITLE, FORMULA_ORG, "Berlin", "2026-04", 0, "<5", "<5"] in values
     march = csv_table(kim.get("/coordination/export/funder", since="2026-03-01", until="2026-03-31"))
     assert march == [EXPECTED_FUNDER[0], EXPECTED_FUNDER[1], EXPECTED_FUNDER[3]]
     with app.extensions["vamos"].db.session() as s:
@@ -361,7 +365,7 @@ def test_rows_from_lti_streams_with_progress(app):
     rows = list(queries.rows_from_lti(app.extensions["vamos"].config.database_url, platforms=[A, B],
                                       progress=seen.append, batch=3))
     assert len(rows) == 13 and seen == [(0, 13)]
-    assert {r["bundesland"] for r in rows} == {"Nordrhein-Westfalen", "Berlin", "Bayern", ""}
+    assert {r["bundesland"] for r in rows} == {"Nordrhein-Westfalen", "Berlin", "Bayern", "keine Angabe"}
 
 
 # ------------------------------------------------------------------ access and tenant isolation
@@ -474,7 +478,9 @@ def test_organisation_register_form_and_csv_import(app):
              ";Verband;Mainz;RP\n"
     r = kim.client.post("/coordination/organisations/import", data={
         "ls": kim.sid, "csrf": kim.csrf, "file": (io.BytesIO(broken.encode()), "orgs.csv")})
-    assert r.status_code == 400 and "Zeile 3: bundesland" in r.text and "Zeile 4: name" in r.text
+    # German field names, never the internal ones (issue 15).
+    assert r.status_code == 400 and "Zeile 3: Bundesland fehlt oder ist unbekannt" in r.text
+    assert "Zeile 4: Name fehlt oder ist zu lang" in r.text and "Zeile 3: bundesland" not in r.text
     good = "\ufeffName;Art;Ort;Bundesland\nForum Vielfalt;Initiative;Bremen;Bremen\n" \
            "Kulturbrücke;e.V.;Dresden;Sachsen\n=cmd|' /C calc'!A0;Verband;Mainz;RP\n"
     r = kim.client.post("/coordination/organisations/import", data={
@@ -590,7 +596,8 @@ def test_art15_access_and_art17_erasure(app):
         assert (cert_row.learner_name, cert_row.pdf, cert_row.credential_jwt) == ("", b"", "")
         actions = [(e.action, json.loads(e.details).get("pseudonym")) for e in s.scalars(
             select(AuditEntry).order_by(AuditEntry.id))]
-    assert actions == [("dsgvo_access", pseudonym), ("dsgvo_erasure", pseudonym)]
+    # "nichts" was searched as a name (audited without the term), then access and erasure.
+    assert actions == [("dsgvo_search", None), ("dsgvo_access", pseudonym), ("dsgvo_erasure", pseudonym)]
     public = app.test_client()
     verify = public.get(f"/verify/{code}.json").get_json()
     assert verify == {"status": "revoked", "code": code}  # erased: only "widerrufen" (issue 16)
@@ -651,3 +658,37 @@ def test_retention_command(app):
         assert s.scalar(select(func.count()).select_from(Learner).where(Learner.sub.startswith("anon:"))) == 14
         entries = [(e.action, e.row_count, e.actor) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert entries == [("retention", 0, "cli"), ("retention", 14, "cli")]
+
+
+# ------------------------------------------------------------------ DSGVO search by name and e-mail (issue 15)
+
+
+def test_dsgvo_search_by_name_and_email_coordinator_only_and_audited(lti_env):
+    from .test_advantage import launch_as
+
+    learner, lsid, _ = launch_as(lti_env, "lernende")
+    with lti_env.db.session() as s:
+        pseudonym = s.scalar(select(Learner.pseudonym).where(Learner.sub == "lernende"))
+    kim, ksid, _ = launch_as(lti_env, "koordination")
+    url = f"{lti_env.tool_url}/coordination/learners"
+    # The e-mail address and the name as the platform's roster (NRPS) gives them, case and spaces ignored.
+    for term in ("lernende@demo.example", "  LEA   lernende "):
+        page = kim.get(url, params={"ls": ksid, "q": term})
+        assert page.status_code == 200 and f"Person {pseudonym}" in page.text, term
+    assert kim.get(url, params={"ls": ksid, "q": "Lea"}).status_code == 404  # only whole names
+    with lti_env.db.session() as s:
+        searches = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "dsgvo_search")
+                                  .order_by(AuditEntry.id)))
+    assert [e.row_count for e in searches] == [1, 1, 0]
+    assert all("lernende" not in e.details.lower() and "lea" not in e.details.lower() for e in searches)
+    # Trainers and learners cannot search.
+    trainer, tsid, _ = launch_as(lti_env, "trainer")
+    assert trainer.get(url, params={"ls": tsid, "q": "lernende@demo.example"}).status_code == 403
+    assert learner.get(url, params={"ls": lsid, "q": "lernende@demo.example"}).status_code == 403
+
+
+def test_dsgvo_search_finds_the_name_printed_on_a_certificate(app):
+    ids = seed(app)
+    kim = coordinator(app)
+    page = kim.get("/coordination/learners", q="vera a")
+    assert page.status_code == 200 and ids["pseudonyms"]["v0"] in page.get_data(as_text=True)

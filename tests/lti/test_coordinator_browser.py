@@ -17,7 +17,7 @@ from .test_learner_browser import AXE, axe_violations, no_horizontal_scroll, sho
 
 def launch(page, env, user: str, landing: str = r"/module/testmodul\?ls=") -> str:
     page.goto(f"{env.platform.issuer}/lti/initiate?link=link-testmodul&user={user}&window=1")
-    page.wait_for_url(re.compile(landing), timeout=15000)
+    page.wait_for_url(re.compile(landing))
     return re.search(r"[?&]ls=([^&#]+)", page.url).group(1)
 
 

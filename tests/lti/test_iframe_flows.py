@@ -13,7 +13,7 @@ import requests
 
 from lti_tool.models import LtiUser
 
-from .conftest import error_code, parse_autopost
+from .conftest import browser_session, error_code, parse_autopost
 
 
 def _attr(page: str, name: str) -> str:
@@ -77,8 +77,10 @@ def test_cookie_check_page_in_iframe_offers_new_window(lti_env):
     assert "vamos_new_window=1" in new_window
     state_cookies = [c for c in in_frame.cookies if c.name.startswith("vamos_lti_state_")]
     assert len(state_cookies) == 1
-    # Cookies over plain HTTP are SameSite=Lax (SameSite=None requires Secure/HTTPS).
-    assert "SameSite=Lax" in in_frame.headers["Set-Cookie"]
+    # 127.0.0.1 is a potentially trustworthy origin: browsers keep Secure cookies from it over plain HTTP, so the
+    # state cookie is partitioned (CHIPS) and survives an iframe with third-party cookies blocked.
+    state_header = next(h for h in in_frame.raw.headers.getlist("Set-Cookie") if h.startswith("vamos_lti_state_"))
+    assert "SameSite=None" in state_header and "Secure" in state_header and "Partitioned" in state_header
 
     top_level = requests.get(new_window, allow_redirects=False, headers={"Sec-Fetch-Dest": "document"})
     assert top_level.status_code == 302
@@ -97,9 +99,49 @@ def test_behind_tls_proxy_cookies_are_samesite_none_secure(tmp_path, backend):
         assert r.status_code == 302
         cookie = r.headers["Set-Cookie"]
         assert "Secure" in cookie and "SameSite=None" in cookie
+        assert "Partitioned" in cookie  # CHIPS: kept in an LMS iframe with third-party cookies blocked
         # ProxyFix: the redirect_uri we send the platform is the public HTTPS URL.
         assert "redirect_uri=https%3A%2F%2Ftool.example.org%2Flti%2Flaunch" in r.headers["Location"]
     finally:
         env.platform_server.stop()
         env.tool_server.stop()
         env.db.dispose()
+
+
+def test_plain_http_on_a_lan_address_uses_lax_cookies_and_a_same_origin_relay(lti_env):
+    """A tool reached over plain HTTP on a non-loopback name cannot set Secure cookies: the state cookie is
+    SameSite=Lax, which the browser leaves out of the platform's cross-site post in a new window. Our own page
+    then posts the token once more, same-origin, and the Lax cookie comes along."""
+    lan = f"vamos.lan:{lti_env.tool_server.port}"
+    host = {"Host": lan}
+    lti_env.platform.tool_url = f"http://{lan}"  # registered as such; we connect to 127.0.0.1 with that Host
+
+    def direct(url: str) -> str:
+        return url.replace(lan, f"127.0.0.1:{lti_env.tool_server.port}")
+
+    s = browser_session()
+    page = s.get(lti_env.platform.issuer + "/lti/initiate",
+                 params={"link": "link-testmodul", "user": "lernende", "window": "1"}, allow_redirects=False)
+    login = s.get(direct(page.headers["Location"]), headers=host, allow_redirects=False)
+    state_header = next(h for h in login.raw.headers.getlist("Set-Cookie") if h.startswith("vamos_lti_state_"))
+    assert "SameSite=Lax" in state_header and "Secure" not in state_header
+    action, id_token, state = parse_autopost(s.get(login.headers["Location"]).text)
+    action = direct(action)
+    # The cross-site post: the browser does not send the Lax cookie.
+    cross = requests.post(action, data={"id_token": id_token, "state": state}, headers={
+        **host, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "document", "Origin": lti_env.platform.issuer})
+    assert cross.status_code == 200 and 'name="vamos_relay"' in cross.text
+    assert lti_env.count(LtiUser) == 0  # nothing validated or stored yet
+    relay = {"id_token": id_token, "state": state, "vamos_relay": "1"}
+    # Posted from another site, the relay is refused.
+    forged = requests.post(action, data=relay, headers={**host, "Sec-Fetch-Site": "cross-site"},
+                           cookies={f"vamos_lti_state_{state}": state})
+    assert forged.status_code == 401 and error_code(forged) == "state_mismatch"
+    # Same-origin without the cookie (another browser): refused, and the page speaks of a window, not a frame.
+    stranger = requests.post(action, data=relay, headers={**host, "Sec-Fetch-Site": "same-origin",
+                                                          "Sec-Fetch-Dest": "document"})
+    assert stranger.status_code == 401 and error_code(stranger) == "state_mismatch"
+    assert "im Rahmen" not in stranger.text and "Cookies" in stranger.text
+    # The relay page's own post, with the browser's Lax cookie: the launch succeeds.
+    final = s.post(action, data=relay, headers={**host, "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "document"})
+    assert final.status_code == 200 and "Testmodul Vereinsarbeit" in final.text

@@ -58,12 +58,24 @@ def test_replayed_launch_is_refused(lti_env):
 
 
 def test_launch_without_the_browsers_state_cookie_is_refused(lti_env):
+    # In a frame: refused at once, and the page advises a new window.
     login = lti_env.start_login()
     login.session.cookies.clear()
-    response = lti_env.launch(login)
+    response = lti_env.launch(login, headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 401
     assert error_code(response) == "state_mismatch"
     assert "neuen Fenster" in response.text
+    # In a window: the tool first tries its same-origin relay (a Lax cookie would come along) …
+    login = lti_env.start_login()
+    login.session.cookies.clear()
+    relay = lti_env.launch(login, headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "cross-site"})
+    assert relay.status_code == 200 and 'name="vamos_relay"' in relay.text
+    # … and refused without the cookie there too, without advising the new window it is already in.
+    refused = login.session.post(login.action, data={"id_token": login.id_token, "state": login.state,
+                                                     "vamos_relay": "1"},
+                                 headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "same-origin"})
+    assert refused.status_code == 401 and error_code(refused) == "state_mismatch"
+    assert "neuen Fenster" not in refused.text and "im Rahmen" not in refused.text
     assert lti_env.count(LtiUser) == 0
 
 
@@ -106,3 +118,20 @@ def test_unknown_deployment_is_pending_until_approved(lti_env):
     ) == 0
 
     assert lti_env.launch(lti_env.start_login()).status_code == 200
+
+
+@pytest.mark.parametrize("roles, label", [
+    (["Instructor"], "Trainerin oder Trainer"),
+    (["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"], "Trainerin oder Trainer"),
+    (["TeachingAssistant"], "Trainerin oder Trainer"),
+    (["Learner"], "Lernende"),
+    (["Administrator"], "Koordination"),
+])
+def test_launch_accepts_short_and_full_role_names(lti_env, roles, label):
+    """LTI 1.3 core §A.2.2 allows short context role names in the launch too (issue 15)."""
+    from .test_bad_payloads import forge
+
+    login = lti_env.start_login(user="lernende")
+    token = forge(lti_env, login, lambda c: c.update({"https://purl.imsglobal.org/spec/lti/claim/roles": roles}), None)
+    response = lti_env.launch(login, id_token=token)
+    assert response.status_code == 200 and f"Angemeldet als: {label}" in response.text

@@ -295,7 +295,7 @@ def test_bad_input_gets_german_4xx_and_stores_nothing(app):
     v = Visitor(app, ALL_ON_ONE)
     other = Visitor(app, ALL_ON_ONE, sub="max")
     token = other.start_quiz()
-    other_result = other.post(f"{other.base()}/quiz/attempt", [("attempt", token), ("action", "submit")])
+    other_result = other.post(f"{other.base()}/quiz/attempt", [("attempt", token), ("action", "submit")] + other.answers(False))
     foreign_id = other_result.location.split("/result/")[1].split("?")[0]
     events = count(app)
     rows = count(app, ModuleProgress)
@@ -423,3 +423,46 @@ def test_locale_claim_of_a_real_launch_sets_the_language(lti_env):
     assert page.status_code == 200
     assert '<html lang="en" dir="ltr">' in page.text and "Signed in as: Learner" in page.text
     assert '<h1 lang="de" dir="ltr">Testmodul Vereinsarbeit</h1>' in page.text  # the module text stays German
+
+
+# ------------------------------------------------------------------ unanswered questions (issue 15)
+
+
+def test_submission_with_unanswered_questions_is_refused_listed_and_uses_no_attempt(app):
+    v = Visitor(app, ALL_ON_ONE)
+    questions = v.module.quiz.questions
+    token = v.start_quiz()
+    first = questions[0]
+    given = [(f"q-{first.id}", i) for i in sorted(first.correct_ids)]
+    r = v.post(f"{v.base()}/quiz/attempt", [("attempt", token), ("action", "submit")] + given)
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    # Announced to screen readers, every unanswered question linked to its fieldset, the answer given kept.
+    summary = re.search(r'<div class="error-summary" role="alert".*?</div>', page, re.S).group(0)
+    for number, q in enumerate(questions[1:], 2):
+        assert f'href="#frage-{q.id}"' in summary and f"Frage {number}" in summary
+        assert f'id="frage-{q.id}"' in page
+    assert f'href="#frage-{first.id}"' not in summary
+    assert f"{len(questions) - 1} Fragen sind noch nicht beantwortet" in summary
+    assert "Es wurde kein Versuch verbraucht" in summary
+    assert re.search(rf'id="q-{first.id}-{sorted(first.correct_ids)[0]}" checked', page)
+    assert count(app, ProgressEvent) == 0 and (v.state() is None or v.state().quiz_attempts == 0)
+    # Nothing answered at all: refused the same way.
+    assert v.post(f"{v.base()}/quiz/attempt", [("attempt", token), ("action", "submit")]).status_code == 422
+    # Completing the form then counts as the first attempt.
+    done = v.post(f"{v.base()}/quiz/attempt", [("attempt", token), ("action", "submit")] + v.answers(True))
+    assert done.status_code == 303 and v.state().quiz_attempts == 1
+
+
+def test_one_per_page_submission_with_gaps_links_to_the_missing_pages(app):
+    v = Visitor(app, ONE_PER_PAGE)
+    questions = v.module.quiz.questions
+    token = v.start_quiz()
+    last = len(questions)
+    q = questions[-1]
+    r = v.post(f"{v.base()}/quiz/attempt", [("attempt", token), ("frage", str(last)), ("action", "submit")]
+               + [(f"q-{q.id}", i) for i in sorted(q.correct_ids)])
+    assert r.status_code == 422
+    summary = re.search(r'<div class="error-summary" role="alert".*?</div>', r.get_data(as_text=True), re.S).group(0)
+    assert "frage=1" in summary and f"frage={last}" not in summary
+    assert count(app, ProgressEvent) == 0

@@ -30,6 +30,19 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
         ([LIS + "membership/Instructor#TeachingAssistant"], TRAINER),  # LIS v2 sub-role
         ([LIS + "institution/person#Administrator", LIS + "membership#Learner"], COORDINATOR),
         ([LIS + "system/person#Administrator"], COORDINATOR),
+        # Short context role names (LTI 1.3 core §A.2.2) as Moodle's NRPS sends them (mod/lti/locallib.php
+        # lti_get_ims_role with $islti2 = true, used by mod/lti/service/memberships users_to_json).
+        (["Learner"], LEARNER),
+        (["Instructor"], TRAINER),
+        (["ContentDeveloper"], TRAINER),
+        (["TeachingAssistant"], TRAINER),
+        (["Administrator"], COORDINATOR),
+        ([LIS + "membership#Administrator"], COORDINATOR),
+        (["Instructor", LIS + "person#Administrator"], COORDINATOR),  # Moodle's site administrator
+        (["urn:lti:role:ims/lis/Instructor"], TRAINER),  # LTI 1.1 URN
+        (["urn:lti:sysrole:ims/lis/Administrator"], COORDINATOR),
+        (["Mentor"], LEARNER),
+        (["http://example.org/x#Instructor"], LEARNER),  # someone else's vocabulary is not ours
     ],
 )
 def test_role_mapping(roles, expected):

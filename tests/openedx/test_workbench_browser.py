@@ -77,16 +77,17 @@ def workbench(tmp_path_factory):
 @pytest.fixture
 def page(browser):  # noqa: F811 - the shared fixture from tests.browser_support
     context = browser.new_context(locale="de-DE")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = context.new_page()  # waits up to the shared ceiling (tests.browser_support.DEFAULT_TIMEOUT_MS)
     yield page
     context.close()
 
 
 def test_index_lists_the_vamos_scenarios(workbench, page):
+    from playwright.sync_api import expect
+
     page.goto(workbench + "/")
     links = page.locator("a[href^='/scenario/vamos_']")
-    expect(links).to_have_count(3)
+    expect(links).to_have_count(3)  # a condition, waited for: the index renders slowly on a loaded machine
     assert page.get_by_text("VAMOs whole module: Testmodul").count() == 1
 
 

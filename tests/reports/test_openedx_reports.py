@@ -473,7 +473,9 @@ def test_cli_completions_csv_semicolon_with_bom(lms, tmp_path, cli_env, capsys, 
     assert table[0] == ["Lernende*r", "Organisation", "Modul", "Begonnen am", "Lektionen abgeschlossen",
                         "Lektionen gesamt", "Quiz-Ergebnis (%)", "Abgeschlossen am", "Zertifikat"]
     assert len(table) == 10
-    assert table[1] == [pseudonym("alice"), "Brücke e. V.", "finanzierung", "2026-03-01", "7", "7", "85.0",
+    # Dates to the day and "ja" instead of the certificate code (issue 16); with ';' (German Excel) decimals get
+    # a comma (issue 15).
+    assert table[1] == [pseudonym("alice"), "Brücke e. V.", "finanzierung", "2026-03-01", "7", "7", "85,0",
                         "2026-03-09", "ja"]
     assert "0d1b6c2f7e3a4b5c8d9e0f1a2b3c4d5e" not in raw.decode("utf-8-sig")
     assert table[6][1] == "'=Kulturforum"  # formula neutralised

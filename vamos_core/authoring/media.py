@@ -24,7 +24,11 @@ DOWNLOAD_TYPES = {
     "csv": "text/csv",
     "txt": "text/plain",
 }
-_NAME_RE = re.compile(r"^media/[a-z0-9][a-z0-9._-]{0,80}$")
+_NAME_RE = re.compile(r"^media/(?:[a-z0-9][a-z0-9._-]{0,80}/){0,3}[a-z0-9][a-z0-9._-]{0,80}$")
+# What a module folder may carry beyond uploads (ZIP import, copies of shipped modules): the lesson video,
+# its captions and transcript (issue 18), and printable HTML templates. The tool serves every media file with
+# a sandboxing CSP, so an HTML file runs no script even when opened directly.
+FOLDER_TYPES = {"mp4": "video", "webm": "video", "vtt": "text", "md": "text", "html": "text"}
 
 
 class MediaRefused(ValueError):
@@ -43,6 +47,8 @@ def sniff(data: bytes) -> str | None:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         return "zip"
+    if data[4:8] == b"ftyp" or data.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video"  # ISO base media (MP4) or EBML (WebM); the loader checks codecs and captions
     head = data[:2048].lstrip(b"\xef\xbb\xbf").lstrip()
     if head.startswith(b"<") and b"<svg" in data[:4096].lower():
         return "svg"
@@ -123,6 +129,8 @@ def check_file(path: str, data: bytes) -> str | None:
             except MediaRefused as exc:
                 return str(exc)
         return None
+    if extension in FOLDER_TYPES:
+        return None if kind == FOLDER_TYPES[extension] else "Der Inhalt passt nicht zur Dateiendung."
     if extension not in DOWNLOAD_TYPES:
         return "Dieses Dateiformat ist in einem Modul nicht erlaubt."
     return None

@@ -52,6 +52,15 @@ _SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
 }
 
 
+# The scripts every installation must render (names of the programme's learners); CJK stays optional.
+REQUIRED_SCRIPTS = (LATIN, ARABIC)
+
+
+def missing_font_packages(scripts: tuple[str, ...] = REQUIRED_SCRIPTS) -> list[str]:
+    """The Debian packages whose fonts are missing for ``scripts`` (``make test`` installs or names them)."""
+    return sorted({_SOURCES[s][3] for s in scripts if _find_file_face(s) is None})
+
+
 class MissingFontError(RuntimeError):
     """No installed font can render a script the certificate needs."""
 

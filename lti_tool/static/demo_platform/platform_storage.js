@@ -13,10 +13,14 @@
       var frame = document.getElementById("tool-frame");
       var height = parseInt(data.height, 10);
       if (frame && height > 0 && height < 100000) { frame.style.height = height + "px"; }
+    } else if (data.subject === "lti.scrollToTop") {
+      // A new page in the tool's frame: show its top (the LMS page may be scrolled far down).
+      var shown = document.getElementById("tool-frame");
+      if (shown && shown.getBoundingClientRect().top < 0) { shown.scrollIntoView({ block: "start" }); }
     } else if (data.subject === "lti.capabilities") {
       reply({ subject: "lti.capabilities.response", message_id: data.message_id,
               supported_messages: [{ subject: "lti.put_data" }, { subject: "lti.get_data" },
-                                   { subject: "lti.frameResize" }] });
+                                   { subject: "lti.frameResize" }, { subject: "lti.scrollToTop" }] });
     } else if (data.subject === "lti.put_data") {
       store[data.key] = data.value;
       reply({ subject: "lti.put_data.response", message_id: data.message_id, key: data.key, value: data.value });

@@ -1,0 +1,35 @@
+"""Test-run wide: a summary of skipped tests with their reasons at the end of every run (``make test``).
+
+Skips are easy to miss behind ``-q``; the last lines say how many tests were skipped, why, and how many of them
+are browser tests (those need Debian's Chromium: ``make test`` installs it as root). CI requires 0.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+BROWSER_FIXTURES = {"browser", "browser_3pc_blocked"}
+_BROWSER_KEY = pytest.StashKey[set]()
+
+
+def _reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = terminalreporter.stats.get("skipped", [])
+    browser_ids = config.stash.get(_BROWSER_KEY, set())
+    browser = sum(1 for r in skipped if r.nodeid in browser_ids)
+    terminalreporter.write_line(
+        f"Übersprungen: {len(skipped)} Tests, davon {browser} Browser-Tests (von {len(browser_ids)}).")
+    for reason, count in Counter(_reason(r) for r in skipped).most_common():
+        terminalreporter.write_line(f"  {count} × {reason}")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    config.stash[_BROWSER_KEY] = {item.nodeid for item in items
+                                  if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))}
