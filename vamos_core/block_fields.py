@@ -8,8 +8,9 @@ duplicated in the adapter. Values are JSON-able (XBlock fields store JSON).
 Three parts, one per block:
 
 - ``module_fields``: overview of the module (title, summary, objectives, completion rule, certificate, …);
-- ``lesson_fields``: one lesson (Markdown, minutes, objectives, downloads, media) plus the module's glossary and
-  sources, because a lesson renders glossary terms and citations on its own page;
+- ``lesson_fields``: one lesson (Markdown, minutes, objectives, downloads, media, video with its transcript text,
+  in-lesson checks) plus the module's glossary and sources, because a lesson renders glossary terms and citations
+  on its own page;
 - ``quiz_fields``: questions with options, feedback, explanations, and the quiz settings.
 
 Studio edits are checked with :func:`lesson_problems` / :func:`quiz_problems`, which run the loader's checks on
@@ -33,7 +34,7 @@ from .loader import (
 from .markdown import _images_and_links, check_body, count_words
 from .model import (
     AttemptScoring, CertificateSettings, CompletionRule, Download, GlossaryTerm, Lesson, Module, MultipleScoring,
-    Objective, Option, Question, QuestionType, Quiz, QuizDisplay, QuizSettings, Source,
+    Objective, Option, Question, QuestionType, Quiz, QuizDisplay, QuizSettings, Source, Video,
 )
 from .problems import Problem
 from .yaml_lines import load_yaml
@@ -81,16 +82,40 @@ def module_fields(module: Module) -> dict[str, Any]:
 
 
 def lesson_media(module: Module, lesson: Lesson) -> list[str]:
-    """Files of the module folder the lesson uses (downloads, images, linked files): they travel in the course."""
+    """Files of the module folder the lesson uses (downloads, images, linked files, the video's files, poster,
+    captions and transcript): they travel in the course."""
     paths = {d.file for d in lesson.downloads}
+    if lesson.video:
+        video = lesson.video
+        paths |= {p for p in (*video.files, video.poster, video.captions, video.transcript) if p}
     # the core's own parse of images and links (what check_body validates), not a second regex
     paths |= {url.split("#", 1)[0].split("?", 1)[0] for _kind, url, _alt, _line in _images_and_links(lesson.body_markdown)
               if url.startswith("media/")}
     return sorted(p for p in paths if module.media_path(p) is not None)
 
 
+def video_data(module: Module, video: Video | None) -> tuple[dict[str, Any], str]:
+    """(video field, transcript Markdown): the block renders the transcript without the module folder."""
+    if video is None:
+        return {}, ""
+    data = {"title": video.title, "files": list(video.files), "url": video.url or "", "poster": video.poster or "",
+            "captions": video.captions, "captions_language": video.captions_language,
+            "transcript": video.transcript, "duration_seconds": video.duration_seconds}
+    path = module.media_path(video.transcript)
+    return data, (path.read_text(encoding="utf-8") if path else "")
+
+
+def check_data(check: Question) -> dict[str, Any]:
+    """An in-lesson check: the question format without points and lesson (``loader.CHECK_SPEC``)."""
+    data = question_data(check)
+    data.pop("points", None)
+    data.pop("lesson", None)
+    return data
+
+
 def lesson_fields(module: Module, lesson: Lesson) -> dict[str, Any]:
     by_id = {o.id: o for o in module.objectives}
+    video, transcript = video_data(module, lesson.video)
     return {
         "display_name": lesson.title,
         "module_id": module.id,
@@ -102,6 +127,9 @@ def lesson_fields(module: Module, lesson: Lesson) -> dict[str, Any]:
         "downloads": [{"file": d.file, "title": d.title} for d in lesson.downloads],
         "media": lesson_media(module, lesson),
         "markdown": lesson.body_markdown,
+        "video": video,
+        "video_transcript": transcript,
+        "checks": [check_data(c) for c in lesson.checks],
         "glossary": _glossary(module.glossary),
         "sources": _sources(module.sources),
     }
@@ -153,6 +181,19 @@ def _enum(kind, value, default):
         return default
 
 
+def video_from_fields(values: dict[str, Any]) -> Video | None:
+    data = values.get("video") or {}
+    if not data.get("title") or not data.get("captions"):
+        return None
+    return Video(
+        title=data["title"], captions=data["captions"], transcript=data.get("transcript") or "",
+        files=tuple(data.get("files") or ()), url=data.get("url") or None, poster=data.get("poster") or None,
+        captions_language=data.get("captions_language") or "de",
+        duration_seconds=float(data.get("duration_seconds") or 0.0),
+        transcript_markdown=values.get("video_transcript") or "",
+    )
+
+
 def lesson_from_fields(values: dict[str, Any]) -> Lesson:
     markdown = values.get("markdown") or ""
     return Lesson(
@@ -164,6 +205,8 @@ def lesson_from_fields(values: dict[str, Any]) -> Lesson:
         body_line=1,
         downloads=tuple(Download(d["file"], d["title"]) for d in values.get("downloads") or ()),
         word_count=count_words(markdown),
+        video=video_from_fields(values),
+        checks=tuple(question_from_data({**c, "points": 1}) for c in values.get("checks") or ()),
     )
 
 
@@ -298,8 +341,12 @@ def lesson_problems(values: dict[str, Any], known_media: Iterable[str] = ()) -> 
         checker = _ModuleLoader(root)
         out = checker.file(root / "lesson.md")
         meta = {"id": values.get("lesson_id") or "lektion", "title": values.get("display_name"),
-                "minutes": values.get("minutes"), "objectives": [o["id"] for o in values.get("objectives") or ()]}
-        s.check_mapping(_as_line_data({k: v for k, v in meta.items() if v is not None}), LESSON_SPEC, out, "", 1)
+                "minutes": values.get("minutes"), "objectives": [o["id"] for o in values.get("objectives") or ()],
+                "checks": values.get("checks") or None}
+        checked = s.check_mapping(_as_line_data({k: v for k, v in meta.items() if v is not None}), LESSON_SPEC, out,
+                                  "", 1)
+        if checked is not None:
+            checker.lesson_checks(checked, out)  # the loader's rules for in-lesson checks
         for relative in known_media:
             target = (root / relative).resolve()
             if root.resolve() in target.parents:

@@ -57,6 +57,8 @@ class Video:
     poster: str | None = None  # still image shown before playing (required with files)
     captions_language: str = "de"
     duration_seconds: float = 0.0  # end of the last caption cue (the validator reads the captions)
+    # The transcript's Markdown where there is no module folder to read it from (Open edX block fields).
+    transcript_markdown: str | None = None
 
     def file_of(self, extension: str) -> str | None:
         return next((f for f in self.files if f.lower().endswith(extension)), None)

@@ -93,7 +93,7 @@ SCALARS: dict[str, dict[str, type]] = {
 # Long texts are child elements (Markdown keeps its line breaks there).
 TEXTS = {
     "vamos_module": ("title", "summary", "target_group", "disclaimer", "advice", "legal_status"),
-    "vamos_lesson": ("markdown",),
+    "vamos_lesson": ("markdown", "video_transcript"),
     "vamos_quiz": (),
 }
 
@@ -161,15 +161,25 @@ def write_block_element(node, tag: str, values: dict) -> None:
             child(element, "alias", alias)
     for lesson in values.get("lessons") or ():
         child(node, "lesson", id=lesson["id"], title=lesson["title"])
-    for question in values.get("questions") or ():
-        element = child(node, "question", id=question["id"], type=question["type"], points=question.get("points"),
-                        lesson=question.get("lesson"), scoring=question.get("scoring"))
-        child(element, "prompt", question["prompt"])
-        for option in question["options"]:
-            option_element = child(element, "option", id=option["id"], correct=bool(option["correct"]))
-            child(option_element, "text", option["text"])
-            child(option_element, "feedback", option["feedback"])
-        child(element, "explanation", question["explanation"])
+    # The lesson's video: <lesson_video> (not <video>, which is Open edX's own video block in OLX).
+    video = values.get("video") or {}
+    if video.get("title"):
+        element = child(node, "lesson_video", title=video["title"], url=video.get("url"), poster=video.get("poster"),
+                        captions=video.get("captions"), captions_language=video.get("captions_language"),
+                        transcript=video.get("transcript"), duration_seconds=video.get("duration_seconds"))
+        for name in video.get("files") or ():
+            child(element, "file", name)
+    # Questions of the quiz and the lesson's ungraded checks have the same form.
+    for tag_name, key in (("question", "questions"), ("check", "checks")):
+        for question in values.get(key) or ():
+            element = child(node, tag_name, id=question["id"], type=question["type"], points=question.get("points"),
+                            lesson=question.get("lesson"), scoring=question.get("scoring"))
+            child(element, "prompt", question["prompt"])
+            for option in question["options"]:
+                option_element = child(element, "option", id=option["id"], correct=bool(option["correct"]))
+                child(option_element, "text", option["text"])
+                child(option_element, "feedback", option["feedback"])
+            child(element, "explanation", question["explanation"])
 
 
 def read_block_element(node) -> dict:
@@ -197,7 +207,15 @@ def read_block_element(node) -> dict:
                       "aliases": [a.text or "" for a in _children(e, "alias")]} for e in _children(node, "term")],
         "lessons": [{"id": e.get("id", ""), "title": e.get("title", "")} for e in _children(node, "lesson")],
         "questions": [_read_question(e) for e in _children(node, "question")],
+        "checks": [_read_check(e) for e in _children(node, "check")],
     }
+    for element in _children(node, "lesson_video")[:1]:
+        values["video"] = {
+            "title": element.get("title", ""), "files": [f.text or "" for f in _children(element, "file")],
+            "url": element.get("url", ""), "poster": element.get("poster", ""), "captions": element.get("captions", ""),
+            "captions_language": element.get("captions_language", "de"), "transcript": element.get("transcript", ""),
+            "duration_seconds": float(element.get("duration_seconds") or 0),
+        }
     values.update({name: items for name, items in lists.items() if items})
     return values
 
@@ -216,6 +234,12 @@ def _read_question(element) -> dict:
         if element.get(optional):
             question[optional] = element.get(optional)
     return question
+
+
+def _read_check(element) -> dict:
+    check = _read_question(element)
+    del check["points"]  # checks are ungraded
+    return check
 
 
 def media_url_prefix() -> str:

@@ -55,10 +55,13 @@ def render_video(module: Module, video: Video, media_url: Callable[[str], str], 
 
 
 def _transcript_html(module: Module, video: Video, media_url: Callable[[str], str]) -> str:
-    path = module.media_path(video.transcript)
-    if path is None:  # the validator requires it; stay calm if a file vanished after loading
-        return "<p>Das Transkript ist gerade nicht verfügbar.</p>"
-    body = render_markdown(path.read_text(encoding="utf-8"), media_url=media_url)
+    text = video.transcript_markdown
+    if text is None:
+        path = module.media_path(video.transcript)
+        if path is None:  # the validator requires it; stay calm if a file vanished after loading
+            return "<p>Das Transkript ist gerade nicht verfügbar.</p>"
+        text = path.read_text(encoding="utf-8")
+    body = render_markdown(text, media_url=media_url)
     # The transcript sits under the section's <h2>: its own headings move one level down (h2 → h3 …).
     return re.sub(r"<(/?)h([2-6])>", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 1, 6)}>", body)
 

@@ -1,20 +1,27 @@
 """``vamos_lesson``: one lesson; its Markdown, objectives, downloads, glossary and sources are fields of the block.
 
 Rendering is the core's (``vamos_core.rendering.render_lesson`` over a module rebuilt from the fields), so every
-Markdown feature of the content format appears here unchanged. Media live in the course's files
-(``/static/media/…``, rewritten by Open edX to asset URLs). Completion is custom: ``completion`` 1.0 is published
-when the learner marks the lesson as done (reading time is not completion).
+Markdown feature of the content format appears here unchanged, and so does the lesson video (native player,
+captions, transcript below). Media — images, video files, poster, captions — live in the course's files
+(``/static/media/…``, rewritten by Open edX to asset URLs and served by its asset server, which answers byte
+ranges so a video can be sought). Completion is custom: ``completion`` 1.0 is published when the learner marks
+the lesson as done (reading time is not completion). The in-lesson checks answer through the ``check`` handler
+with the core's feedback and store nothing: they count for no grade and no completion.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
+from webob import Response
 from xblock.completable import CompletableXBlockMixin
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
-from xblock.fields import Boolean, Integer, List, Scope, String
+from xblock.fields import Boolean, Dict, Integer, List, Scope, String
 
 from vamos_core.block_fields import lesson_module, lesson_problems
+from vamos_core.grading import InvalidAnswer
+from vamos_core.lesson_checks import answer_check, render_check, render_checks
 from vamos_core.markdown import plain_text
 from vamos_core.olx import media_url_prefix
 from vamos_core.rendering import render_lesson
@@ -47,6 +54,12 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
     glossary = List(help=_("Glossary of the module (terms explained where the lesson mentions them)."),
                     scope=Scope.content, default=[])
     sources = List(help=_("Sources of the module (cited as [id] in the text)."), scope=Scope.content, default=[])
+    video = Dict(help=_("Video of the lesson (files below media/ or an https URL, poster, captions, transcript)."),
+                 scope=Scope.content, default={})
+    video_transcript = String(help=_("Transcript of the lesson video (Markdown), shown below the player."),
+                              scope=Scope.content, default="")
+    checks = List(help=_("Ungraded questions inside the lesson with immediate feedback (at most two)."),
+                  scope=Scope.content, default=[])
 
     done = Boolean(help=_("The learner marked the lesson as done."), scope=Scope.user_state, default=False)
     done_at = String(help=_("When the learner marked the lesson as done (UTC, ISO 8601)."), scope=Scope.user_state,
@@ -87,13 +100,16 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
             "error": self._("Could not save. Please try again."),
             "public": self._("Sign in and enrol to mark lessons as done and take the quiz."),
         }
-        body, terms, sources = "", [], []
+        body, terms, sources, video, checks = "", [], [], "", ""
         if rendered is not None:
-            _module, _lesson, page = rendered
-            body, terms, sources = page.html, page.glossary, page.sources
+            _module, lesson, page = rendered
+            body, terms, sources, video = page.html, page.glossary, page.sources, page.video_html
+            checks = render_checks(lesson, self.check_url)
         return {
             "title": self.display_name,
             "body": body,
+            "video": video,
+            "checks": checks,
             "objectives": [o["text"] for o in self.objectives],
             "downloads": [{"title": d["title"], "url": f"{media_url_prefix()}/{d['file']}"} for d in self.downloads],
             "terms": [{"anchor": f"begriff-{term.id}", "term": term.term, "definition": term.definition} for term in terms],
@@ -128,9 +144,13 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
         return self.fragment(self.author_summary_html(self.display_name, lines), None)
 
     def student_view_data(self, context=None):  # pylint: disable=unused-argument
-        """The lesson for the mobile apps (course blocks API): ready HTML, no learner state."""
+        """The lesson for the mobile apps (course blocks API): ready HTML, no learner state.
+
+        The checks come without correct flags and feedback (the app asks the ``check`` handler, as the page does).
+        """
         rendered = self.rendered()
         page = rendered[2] if rendered else None
+        lesson = rendered[1] if rendered else None
         return {
             "type": "vamos_lesson",
             "lesson_id": self.lesson_id,
@@ -144,11 +164,34 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
                           for d in self.downloads],
             "glossary": [{"term": t.term, "definition": t.definition} for t in (page.glossary if page else ())],
             "sources": [{"id": s.id, "title": s.title, "url": s.url or ""} for s in (page.sources if page else ())],
+            "video": self.video_data(lesson.video) if lesson and lesson.video else None,
+            "checks": [{"id": c.id, "type": c.type.value, "prompt": c.prompt,
+                        "options": [{"id": o.id, "text": o.text} for o in c.options],
+                        "handler_url": self.check_url(c.id)} for c in (lesson.checks if lesson else ())],
+        }
+
+    def video_data(self, video) -> dict:
+        def url(path):
+            return self.replace_urls(f"{media_url_prefix()}/{path}") if path else ""
+        return {
+            "title": video.title,
+            "sources": [{"url": url(f), "type": "video/webm" if f.lower().endswith(".webm") else "video/mp4"}
+                        for f in video.files] or [{"url": video.url, "type": ""}],
+            "poster": url(video.poster),
+            "captions": {"url": url(video.captions), "language": video.captions_language},
+            "transcript": video.transcript_markdown or "",
+            "duration_seconds": video.duration_seconds,
         }
 
     def index_dictionary(self):
-        """Course search (Open edX's courseware indexer): the lesson's plain text and objectives."""
-        text = " ".join([o["text"] for o in self.objectives] + ([plain_text(self.markdown)] if self.markdown.strip() else []))
+        """Course search (Open edX's courseware indexer): the lesson's plain text, objectives, video transcript and
+        check questions (never their answers)."""
+        parts = [o["text"] for o in self.objectives]
+        for markdown in (self.markdown, self.video_transcript):
+            if markdown.strip():
+                parts.append(plain_text(markdown))
+        parts += [c.get("prompt", "") for c in self.checks]
+        text = " ".join(parts)
         return {"content": {"display_name": self.display_name, "text": text}, "content_type": "Text"}
 
     # --- handlers -------------------------------------------------------------------------------------------
@@ -167,10 +210,83 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
         self.emit_completion(1.0)
         return {"done": True, "done_at": self.done_at, "status": self._("You have marked this lesson as done.")}
 
+    def check_url(self, check_id: str) -> str:
+        return self.runtime.handler_url(self, "check", check_id)
+
+    @XBlock.handler
+    def check(self, request, suffix=""):
+        """Answer an in-lesson check (``suffix`` is its id) with the core's feedback; nothing is stored or published.
+
+        JSON (``{"option": [ids]}``, from the page's script or an app) gets ``{"correct", "html"}``; the plain form
+        (no JavaScript) gets a small page with the check and its feedback.
+        """
+        rendered = self.rendered()
+        question = rendered[1].check(suffix) if rendered else None
+        # A browser without script sends the form; everything else (script, apps) sends JSON.
+        wants_json = request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if request.method != "POST":
+            return self._check_error(405, self._("Send the answer with POST."), wants_json)
+        if question is None:
+            return self._check_error(404, self._("This question does not exist."), wants_json)
+        if wants_json:
+            try:
+                body = json.loads(request.body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                body = None
+            if not isinstance(body, dict) or set(body) - {"option"} or not isinstance(body.get("option"), list) \
+                    or not all(isinstance(o, str) for o in body["option"]):
+                return self._check_error(400, self._("The request must be a JSON object."), True)
+            chosen = body["option"]
+        else:
+            chosen = request.POST.getall("option")
+        if not chosen:
+            if wants_json:
+                return self._check_error(400, self._("Please choose an answer first."), True)
+            return self._check_page(rendered[1], None, missing=suffix)
+        try:
+            feedback = answer_check(question, chosen)
+        except InvalidAnswer:
+            return self._check_error(400, self._("This answer does not belong to the question."), wants_json)
+        if wants_json:
+            html = render_check(question, self.check_url(question.id), "", feedback, False,
+                                self._check_label(rendered[1], question))
+            return Response(json_body={"correct": feedback.correct, "html": html})
+        return self._check_page(rendered[1], feedback)
+
+    @staticmethod
+    def _check_label(lesson, question) -> str:
+        count = len(lesson.checks)
+        return f"Frage {lesson.checks.index(question) + 1} von {count}" if count > 1 else "Frage"
+
+    def _check_page(self, lesson, feedback, missing=None) -> Response:
+        html = self.render_template("templates/lesson_check_page.html", {
+            "title": self.display_name, "lang": self.page_language(),
+            "css": self.runtime.local_resource_url(self, "public/css/vamos.css"),
+            "checks": render_checks(lesson, self.check_url, feedback=feedback, missing_answer=missing),
+            "back": self._("Use your browser's back button to return to the lesson."),
+        })
+        return Response(html, content_type="text/html", charset="utf-8")
+
+    def _check_error(self, status: int, message: str, wants_json: bool) -> Response:
+        if wants_json:
+            return Response(json_body={"error": message}, status=status)
+        return Response(message, status=status, content_type="text/plain", charset="utf-8")
+
     # --- Studio ---------------------------------------------------------------------------------------------
 
     def studio_extra_html(self) -> str:
-        return self.render_template("templates/lesson_preview.html", {"t": self.studio_strings()})
+        """The preview, and the video and checks read-only: they come from the module's files (``vamos build-olx``)."""
+        video = self.video or {}
+        return self.render_template("templates/lesson_preview.html", {
+            "t": self.studio_strings(),
+            "video": video.get("title", ""),
+            "video_files": [f for f in [*(video.get("files") or ()), video.get("url"), video.get("poster"),
+                                        video.get("captions"), video.get("transcript")] if f],
+            "checks": [c.get("prompt", "") for c in self.checks],
+            "s": {"video": self._("Lesson video"), "checks": self._("Checks in the lesson (ungraded)"),
+                  "note": self._("The video and the checks are edited in the module's files and come with the "
+                                 "next course import (vamos build-olx); saving here keeps them.")},
+        })
 
     @XBlock.json_handler
     def preview(self, data, suffix=""):  # pylint: disable=unused-argument
@@ -190,5 +306,6 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
     def validate_studio_values(self, values):
         errors = super().validate_studio_values(values)
         for name, message in lesson_problems(values, self.media).items():
-            errors.setdefault(name if name in self.fields else "markdown", self.translate_problem(message))
+            field = "checks" if name.startswith("checks") else name if name in self.fields else "markdown"
+            errors.setdefault(field, self.translate_problem(f"{name}: {message}" if field == "checks" else message))
         return errors

@@ -25,7 +25,7 @@ LINK = {"type": "object", "additionalProperties": False, "required": ["title", "
 LESSON_SCHEMA = {
     "type": "object", "additionalProperties": False,
     "required": ["type", "lesson_id", "module_id", "title", "language", "minutes", "objectives", "html",
-                 "downloads", "glossary", "sources"],
+                 "downloads", "glossary", "sources", "video", "checks"],
     "properties": {
         "type": {"const": "vamos_lesson"}, "lesson_id": TEXT, "module_id": TEXT, "title": TEXT, "language": TEXT,
         "minutes": {"type": "integer", "minimum": 0}, "objectives": TEXTS, "html": TEXT,
@@ -36,7 +36,23 @@ LESSON_SCHEMA = {
         "sources": {"type": "array", "items": {"type": "object", "additionalProperties": False,
                                                 "required": ["id", "title", "url"],
                                                 "properties": {"id": TEXT, "title": TEXT, "url": TEXT}}},
+        "video": {"oneOf": [{"type": "null"}, {
+            "type": "object", "additionalProperties": False,
+            "required": ["title", "sources", "poster", "captions", "transcript", "duration_seconds"],
+            "properties": {
+                "title": TEXT, "poster": TEXT, "transcript": TEXT, "duration_seconds": {"type": "number"},
+                "sources": {"type": "array", "items": {"type": "object", "additionalProperties": False,
+                                                        "required": ["url", "type"],
+                                                        "properties": {"url": TEXT, "type": TEXT}}},
+                "captions": {"type": "object", "additionalProperties": False, "required": ["url", "language"],
+                             "properties": {"url": TEXT, "language": TEXT}}}}]},
+        # in-lesson checks: options without "correct"/"feedback"; the app asks handler_url for the feedback
+        "checks": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["id", "type", "prompt", "options", "handler_url"],
+            "properties": {"id": TEXT, "type": {"enum": ["single", "multiple"]}, "prompt": TEXT, "handler_url": TEXT,
+                           "options": {"type": "array", "items": {"$ref": "#/$defs/option"}}}}},
     },
+    "$defs": {"option": {}},  # filled below with OPTION (one definition for quiz and checks)
 }
 OPTION = {"type": "object", "additionalProperties": False, "required": ["id", "text"],
           "properties": {"id": TEXT, "text": TEXT}}  # no "correct", no "feedback": nothing that gives answers away
@@ -72,6 +88,7 @@ MODULE_SCHEMA = {
                                                             "title": TEXT}}},
     },
 }
+LESSON_SCHEMA["$defs"]["option"] = OPTION
 SECRETS = ("Richtig.", "Falsch.", "Ja.", "Nein.", "Weil es so ist.", "A und B.", "correct", "feedback", "explanation")
 
 
@@ -107,6 +124,15 @@ def test_the_schema_would_catch_an_answer():
                              "options": [{"id": "a", "text": "x", "correct": True}]}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(leaked, QUIZ_SCHEMA)
+
+
+def test_the_lesson_schema_would_catch_a_check_answer(course):
+    data = data_of(course.lesson("erste-lektion"))
+    jsonschema.validate({**data, "checks": []}, LESSON_SCHEMA)
+    leaked = {**data, "checks": [{"id": "c", "type": "single", "prompt": "p", "handler_url": "/h",
+                                   "options": [{"id": "a", "text": "x", "correct": True}]}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(leaked, LESSON_SCHEMA)
 
 
 def test_student_view_data_uses_the_platforms_url_replacement(course):

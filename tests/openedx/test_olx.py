@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -64,7 +65,8 @@ def without_packaged_content(monkeypatch, tmp_path) -> None:
 
 
 def comparable(lesson):
-    return (lesson.id, lesson.title, lesson.minutes, lesson.objectives, lesson.body_markdown, lesson.downloads)
+    return (lesson.id, lesson.title, lesson.minutes, lesson.objectives, lesson.body_markdown, lesson.downloads,
+            lesson.checks)  # the video: tests/openedx/test_lesson_media.py
 
 
 def test_round_trip_every_lesson_text_and_question_equals_the_source(built, module, monkeypatch, tmp_path):
@@ -172,6 +174,10 @@ def test_shipped_modules_export_cleanly(tmp_path):
         parsed = Course(BlockRuntime(), unit_xml(course_dir)).module().build_module()
         assert parsed.lesson_ids == module.lesson_ids and parsed.quiz == module.quiz, module.id
         assert [lesson.body_markdown for lesson in parsed.lessons] == [lesson.body_markdown for lesson in module.lessons]
+        assert [lesson.checks for lesson in parsed.lessons] == [lesson.checks for lesson in module.lessons], module.id
+        # the video equals the source; the block carries the transcript's text as well (no module folder there)
+        assert [replace(lesson.video, transcript_markdown=None) if lesson.video else None for lesson in parsed.lessons] \
+            == [lesson.video for lesson in module.lessons], module.id
 
 
 def test_policies(built, module):

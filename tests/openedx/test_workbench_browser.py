@@ -15,6 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_support import skip_or_fail
+from tests.core.conftest import ModuleFolder
+from tests.core.test_lesson_media import write_media_lesson
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -28,9 +30,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def workbench(tmp_path_factory, content_dir):
+def workbench(tmp_path_factory):
     state = tmp_path_factory.mktemp("workbench")
-    env = dict(os.environ, VAMOS_CONTENT_DIR=str(content_dir), VAMOS_WORKBENCH_DIR=str(state),
+    # the test module with its second lesson carrying a video and a check (issue 18)
+    media = write_media_lesson(ModuleFolder(tmp_path_factory.mktemp("workbench-content")))
+    env = dict(os.environ, VAMOS_CONTENT_DIR=str(media.root.parent), VAMOS_WORKBENCH_DIR=str(state),
                VAMOS_WORKBENCH_LANGUAGE="de", DJANGO_SETTINGS_MODULE="vamos_xblocks.workbench_settings",
                PYTHONDONTWRITEBYTECODE="1")
     env.pop("VAMOS_WORKBENCH_MODULE", None)
@@ -103,6 +107,18 @@ def test_learner_completes_lesson_and_passes_quiz(workbench, page):
     progress.locator(".vamos-percent", has_text="33 %").wait_for()  # the overview refreshed from the server (1 of 3 steps)
     module.get_by_role("button", name="Nächster Teil").click()
     module.get_by_text("Teil 2 von 3").wait_for()
+    # the second lesson's video (captions on by default) and its check, answered by the server through the script
+    second = lessons.nth(1)
+    assert second.locator("video[controls] track[kind='captions'][default]").count() == 1
+    second.get_by_text("Text zum Video (Transkript)").click()
+    second.get_by_text("Ein Projekt hat ein Ziel, einen Anfang").first.wait_for()
+    second.get_by_label("Keinen festen Zeitraum").check()
+    second.get_by_role("button", name="Antwort prüfen").click()
+    second.get_by_text("Doch, Projekte sind befristet.").wait_for()
+    second.get_by_label("Ein Ziel und ein Ende").check()
+    second.get_by_role("button", name="Antwort prüfen").click()
+    second.get_by_text("Richtig!").wait_for()
+    progress.locator(".vamos-percent", has_text="33 %").wait_for()  # the check counts for nothing
     lessons.nth(1).get_by_role("button", name="Als erledigt markieren").click()
     lessons.nth(1).get_by_text("Sie haben diese Lektion als erledigt markiert.").wait_for()
     module.locator(".vamos-contents").get_by_role("link", name="Abschlusstest").click()  # the table of contents

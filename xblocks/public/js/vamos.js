@@ -28,6 +28,26 @@
   window.VamosLessonBlock = function (runtime, element, args) {
     var $root = $(element);
     var strings = args.strings || {};
+    // In-lesson checks: the form works without script (the handler answers with a page); with script the
+    // answer goes as JSON and the check is replaced by the server's rendering with feedback.
+    $root.on("submit", "form[data-check-form]", function (event) {
+      var form = this;
+      var $check = $(form).closest(".lesson-check");
+      event.preventDefault();
+      $.ajax({
+        type: "POST",
+        url: form.getAttribute("action").split("#")[0],
+        data: JSON.stringify({option: $(form).find("input:checked").map(function () { return this.value; }).get()}),
+        contentType: "application/json; charset=utf-8",
+        dataType: "json"
+      }).done(function (response) {
+        var $fresh = $(response.html);
+        $check.replaceWith($fresh);
+        $fresh.find(".check-feedback").attr("tabindex", "-1").trigger("focus");
+      }).fail(function (xhr) {
+        $check.find(".check-feedback").text(errorText(xhr, strings.error));
+      });
+    });
     $root.find(".vamos-mark-done").on("click", function () {
       var $button = $(this);
       var $status = $root.find(".vamos-status");
