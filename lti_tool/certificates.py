@@ -40,7 +40,7 @@ from vamos_core.certificates import (
 from vamos_core.certificates.issuer import DEFAULT_ISSUER_ID
 from vamos_core.model import Module
 
-from . import keys
+from . import keys, rollups
 from .db import Database
 from .models import Certificate, Learner, ModuleProgress, ProgressEvent, ResourceLink, utcnow
 from .progress import Learner as Person
@@ -224,6 +224,8 @@ def ensure_issued(
                 credential_jwt=token, pdf=pdf, status=Certificate.VALID, created_at=now,
             )
             s.add(cert)
+            s.flush()  # the partial unique index decides a race before the counter moves
+            rollups.certificate(s, person.issuer, person.sub, module.id, completed_at, +1)
     except IntegrityError:
         # A concurrent request issued it first (partial unique index): theirs is the certificate.
         winner = latest(db, person, module.id)
@@ -263,6 +265,7 @@ def revoke(db: Database, cert_id: int, reason: str) -> Certificate:
         if cert.status != Certificate.VALID:
             raise CertificateStateError("already revoked")
         cert.status, cert.revoked_at, cert.revoked_reason = Certificate.REVOKED, utcnow(), reason
+        rollups.certificate(s, cert.learner.issuer, cert.learner.sub, cert.module_id, cert.completed_at, -1)
     log.info("certificate revoked id=%s", cert_id)
     return get(db, cert_id)
 

@@ -425,3 +425,35 @@ class AuthoredBlob(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------- dashboard rollups (issue 20)
+
+
+class ProgressRollup(Base):
+    """One counter of the coordinator dashboard (``lti_tool.rollups``), maintained in the facts' transactions."""
+
+    __tablename__ = "progress_rollups"
+
+    issuer: Mapped[str] = mapped_column(String(500), primary_key=True)
+    context_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: every course
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)  # m: period YYYY-MM, d: YYYY-MM-DD (local)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    org_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: keine Angabe
+    fact: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # duration class, else 0
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ProgressCourse(Base):
+    """A course a learner worked on a module from (a progress event from one of its links): the course filter of
+    the dashboard, kept once per (learner, module, course)."""
+
+    __tablename__ = "progress_courses"
+
+    issuer: Mapped[str] = mapped_column(String(500), primary_key=True)
+    sub: Mapped[str] = mapped_column(String(255), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    context_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from vamos_core.completion import module_state
 from vamos_core.model import Module
 
-from . import score_sync
+from . import rollups, score_sync
 from .db import Database, built_once
 from .models import Learner as LearnerRow
 from .models import ModuleProgress, ProgressEvent, utcnow
@@ -66,6 +66,7 @@ def _insert_ignore(session: Session, learner: Learner, module_id: str) -> None:
         built_once(session, ("progress-row",), lambda insert: insert(ModuleProgress.__table__).on_conflict_do_nothing()),
         new_row_values(learner.issuer, learner.sub, module_id, now))
     if result.rowcount:
+        rollups.enrolled(session, learner.issuer, learner.sub, module_id, now)  # dashboard counters
         session.execute(
             built_once(session, ("learner-row",), lambda insert: insert(LearnerRow.__table__)
                    .on_conflict_do_nothing(index_elements=["issuer", "sub"])),
@@ -191,6 +192,7 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         if check is not None:
             check(row)
         before = score_sync.score_payload(module, row)
+        facts_before = rollups.facts(row)
         event = ProgressEvent(
             issuer=learner.issuer, sub=learner.sub, module_id=module.id, kind=kind, lesson_id=lesson_id,
             data=json.dumps(data, sort_keys=True) if data is not None else None, content_version=module.version,
@@ -205,6 +207,9 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         _apply(s, row, module, learner)
         # Score passback (AGS): the outbox rows are part of this transaction, so no score is lost.
         scores = score_sync.enqueue(s, module, row, before, event.id)
+        # Dashboard counters: the delta of the learner's facts, in this transaction (lti_tool.rollups).
+        s.flush()
+        rollups.record_changes(s, learner.issuer, learner.sub, module.id, facts_before, row, resource_link_pk)
         return Recorded(event.id, True, scores, row)
 
 
@@ -241,7 +246,10 @@ def recompute(db: Database, learner: Learner, module: Module) -> ModuleProgress:
     """Rebuild the learner's module state from the events (e.g. after a content update)."""
     with db.session() as s:
         row = lock_progress(s, learner, module.id)
+        facts_before = rollups.facts(row)
         _apply(s, row, module, learner)
+        s.flush()
+        rollups.record_changes(s, learner.issuer, learner.sub, module.id, facts_before, row, None)
         return row
 
 
