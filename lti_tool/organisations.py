@@ -196,3 +196,10 @@ def choose(session: Session, learner_id: int, organisation_id: int | None, sourc
         link = LearnerOrganisation(learner_id=learner_id)
         session.add(link)
     link.organisation_id, link.source, link.chosen_at = organisation_id, source, utcnow()
+
+
+def delete(session: Session, org_id: int) -> None:
+    """Remove an organisation from the register: its learners' links become "keine Angabe" (ON DELETE SET NULL),
+    and so do its dashboard counters."""
+    rollups.organisation_deleted(session, org_id)
+    session.delete(session.get(Organisation, org_id))

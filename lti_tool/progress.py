@@ -62,10 +62,12 @@ def _insert_ignore(session: Session, learner: Learner, module_id: str) -> None:
     """Create the progress row if missing (its creation is the enrolment date of reports); the first row of
     a person also creates their ``learners`` row (the pseudonym reports show)."""
     now = utcnow()
-    result = session.execute(
-        built_once(session, ("progress-row",), lambda insert: insert(ModuleProgress.__table__).on_conflict_do_nothing()),
-        new_row_values(learner.issuer, learner.sub, module_id, now))
-    if result.rowcount:
+    # RETURNING, not rowcount: SQLAlchemy's rowcount of this statement on psycopg said 1 for a conflict too.
+    inserted = session.execute(
+        built_once(session, ("progress-row",), lambda insert: insert(ModuleProgress.__table__)
+                   .on_conflict_do_nothing().returning(ModuleProgress.__table__.c.id)),
+        new_row_values(learner.issuer, learner.sub, module_id, now)).first()
+    if inserted is not None:
         rollups.enrolled(session, learner.issuer, learner.sub, module_id, now)  # dashboard counters
         session.execute(
             built_once(session, ("learner-row",), lambda insert: insert(LearnerRow.__table__)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from vamos_core.report_rows import funder_rows
 from vamos_core.reports import COMPLETION_COLUMNS, FUNDER_COLUMNS, csv_lines, write_xlsx
 
-from .. import coordination, dsgvo, organisations, rollups
+from .. import coordination, dsgvo, organisations
 from .. import reports as queries
 from ..errors import PageError
 from ..models import BUNDESLAENDER, ORGANISATION_TYPES, Deployment, Learner, LtiContext, Organisation, Registration
@@ -305,8 +305,7 @@ def organisations_delete(org_id: int):
     org = _own_org(who, org_id)
     check_csrf()
     with tool().db.session() as s:
-        rollups.organisation_deleted(s, org.id)
-        s.delete(s.get(Organisation, org.id))  # learners' links become "keine Angabe" (ON DELETE SET NULL)
+        organisations.delete(s, org.id)
     return redirect(session_url("coord.organisations_list") + "#register", 303)
 
 
