@@ -203,3 +203,28 @@ def test_median_of_duration_classes():
     assert rollups.median_seconds(histogram) == 2 * day
     assert rollups.median_seconds({}) is None
     assert rollups.bucket(59) == 0 and rollups.bucket(3600) == 1 and rollups.bucket(3600 * 1.25 ** 3 * 1.01) == 4
+
+
+def test_rebuild_rollups_command(tmp_path, backend):
+    """Rows written by SQL (an import) are not counted until ``vamos lti rebuild-rollups``; ``--check`` says so."""
+    from lti_tool.app import create_app
+
+    from .conftest import make_config, run_cli
+    from .test_coordinator import seed
+
+    app = create_app(make_config(tmp_path, backend))
+    try:
+        seed(app)
+        db = app.extensions["vamos"].db
+        with db.connection() as conn:
+            conn.exec_driver_sql("DELETE FROM progress_rollups")
+
+        class Env:
+            config = app.extensions["vamos"].config
+
+        assert run_cli(Env, "lti", "rebuild-rollups", "--check") == 1
+        assert run_cli(Env, "lti", "rebuild-rollups") == 0
+        assert run_cli(Env, "lti", "rebuild-rollups", "--check") == 0
+        assert queries.dashboard(db, queries.Filters(platforms=["https://lms-a.example.org"])).total["completed"] == 9
+    finally:
+        app.extensions["vamos"].db.dispose()
