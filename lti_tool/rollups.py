@@ -32,6 +32,7 @@ only its partial first and last months from the day rows.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Mapping
@@ -53,13 +54,19 @@ _KEY = "issuer, context_pk, module_id, org_key, grain, period, fact, bucket"
 # ---------------------------------------------------------------- facts → counters
 
 
+@lru_cache(maxsize=65536)
+def _offset(hour: datetime) -> timedelta:
+    return hour.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ).utcoffset()
+
+
 def local_day(moment) -> str | None:
-    """A stored naive UTC time (or its SQLite text) as the local calendar day ``YYYY-MM-DD``."""
+    """A stored naive UTC time (or its SQLite text) as the local calendar day ``YYYY-MM-DD``. The offset is
+    looked up once per hour (Berlin changes it on the hour): a backfill converts millions of times."""
     if moment is None:
         return None
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ).date().isoformat()
+    return (moment + _offset(moment.replace(minute=0, second=0, microsecond=0))).date().isoformat()
 
 
 def bucket(seconds: float) -> int:
@@ -264,7 +271,8 @@ def _write(conn, counters: Mapping, sign: int = 1, org_key: int | None = None, b
 
 def rebuild(conn) -> int:
     """Every counter recomputed from the rows (the migration's backfill; after direct SQL imports). Also fills
-    ``progress_courses`` from the events. Returns the number of counters written."""
+    ``progress_courses`` from the events. Returns the number of counters written. The table is empty before the
+    insert, so both grains are summed here and written without conflicts (COPY on PostgreSQL)."""
     conn.execute(text("DELETE FROM progress_rollups"))
     conn.execute(text(
         "INSERT INTO progress_courses (issuer, sub, module_id, context_pk) "
@@ -272,9 +280,30 @@ def rebuild(conn) -> int:
         "JOIN lti_resource_link rl ON rl.id = e.resource_link_pk WHERE rl.context_pk IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM progress_courses pc WHERE pc.issuer = e.issuer AND pc.sub = e.sub "
         "AND pc.module_id = e.module_id AND pc.context_pk = rl.context_pk)"))
-    counters = contributions(conn)
-    _write(conn, counters)
-    return len(counters)
+    rows: dict = defaultdict(lambda: [0, 0.0])
+    for (issuer, ctx, module_id, org, fact, day, bucket_), (n, total) in contributions(conn).items():
+        for grain, period in (("m", day[:7]), ("d", day)):
+            entry = rows[(issuer, ctx, grain, period, module_id, org, fact, bucket_)]
+            entry[0] += n
+            entry[1] += total
+    columns = "issuer, context_pk, grain, period, module_id, org_key, fact, bucket, n, total"
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY progress_rollups ({columns}) FROM STDIN") as copy:
+                for key, (n, total) in rows.items():
+                    copy.write_row((*key, n, total))
+    else:
+        names = [c.strip() for c in columns.split(",")]
+        statement = text(f"INSERT INTO progress_rollups ({columns}) VALUES ({', '.join(':' + c for c in names)})")
+        batch = []
+        for key, (n, total) in rows.items():
+            batch.append(dict(zip(names, (*key, n, total))))
+            if len(batch) >= 5000:
+                conn.execute(statement, batch)
+                batch = []
+        if batch:
+            conn.execute(statement, batch)
+    return len(rows)
 
 
 # ---------------------------------------------------------------- moves (rare: once per person or organisation)
@@ -344,8 +373,10 @@ def _periods(since: date | None, until: date | None) -> list[tuple[str, str, str
 
 def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int | None, organisation,
          since: date | None, until: date | None) -> dict:
-    """Summed counters keyed (module_id, org_key, month, fact, bucket) → [n, total] for the filters, without
-    the staff's contributions."""
+    """The dashboard's sums for the filters, without the staff's contributions: ``module`` / ``org`` / ``month``
+    → key → {fact: n} for the counted facts, ``score`` → module → [n, total], ``duration`` → module → class →
+    [n, seconds]. One statement: the database sums each dimension (UNION ALL of four groupings), so the answer
+    is a few hundred rows however many counters there are."""
     platforms, modules = list(platforms), list(modules)
     params: dict = {"ctx": context_pk or ALL_COURSES}
     where = ["context_pk = :ctx"]
@@ -362,20 +393,38 @@ def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int
     if org_key is not None:
         where.append("org_key = :org")
         params["org"] = org_key
-    periods = _periods(since, until)
     alternatives = []
-    for i, (grain, low, high) in enumerate(periods):
+    for i, (grain, low, high) in enumerate(_periods(since, until)):
         alternatives.append(f"(grain = :g{i} AND period >= :lo{i} AND period <= :hi{i})")
         params.update({f"g{i}": grain, f"lo{i}": low, f"hi{i}": high})
     where.append("(" + " OR ".join(alternatives) + ")")
-    out: dict = defaultdict(lambda: [0, 0.0])
-    for module_id, org, month, fact, bucket_, n, total in conn.execute(text(
-            "SELECT module_id, org_key, substr(period, 1, 7), fact, bucket, SUM(n), SUM(total) "
-            f"FROM progress_rollups WHERE {' AND '.join(where)} "
-            "GROUP BY module_id, org_key, substr(period, 1, 7), fact, bucket"), params):
-        entry = out[(module_id, org, month, fact, bucket_)]
-        entry[0] += int(n)
-        entry[1] += float(total or 0.0)
+    cond = " AND ".join(where)
+    counted = f"{cond} AND fact NOT IN ('{SCORE}', '{DURATION}')"
+    sql = (f"SELECT 'module', module_id, fact, 0, SUM(n), SUM(total) FROM progress_rollups WHERE {cond} "
+           f"AND fact <> '{DURATION}' GROUP BY module_id, fact "
+           f"UNION ALL SELECT 'org', CAST(org_key AS VARCHAR(20)), fact, 0, SUM(n), SUM(total) FROM progress_rollups "
+           f"WHERE {counted} GROUP BY org_key, fact "
+           f"UNION ALL SELECT 'month', substr(period, 1, 7), fact, 0, SUM(n), SUM(total) FROM progress_rollups "
+           f"WHERE {counted} GROUP BY substr(period, 1, 7), fact "
+           f"UNION ALL SELECT 'duration', module_id, fact, bucket, SUM(n), SUM(total) FROM progress_rollups "
+           f"WHERE {cond} AND fact = '{DURATION}' GROUP BY module_id, fact, bucket")
+    out = {"module": defaultdict(dict), "org": defaultdict(dict), "month": defaultdict(dict),
+           "score": defaultdict(lambda: [0, 0.0]), "duration": defaultdict(lambda: defaultdict(lambda: [0, 0.0]))}
+
+    def add(dim: str, key, fact: str, bucket_: int, n: int, total: float) -> None:
+        if fact == SCORE:
+            entry = out["score"][key]
+        elif fact == DURATION:
+            entry = out["duration"][key][bucket_]
+        else:
+            facts_ = out[dim][key]
+            facts_[fact] = facts_.get(fact, 0) + n
+            return
+        entry[0] += n
+        entry[1] += total
+
+    for dim, key, fact, bucket_, n, total in conn.execute(text(sql), params):
+        add(dim, int(key) if dim == "org" else key, fact, bucket_, int(n), float(total or 0.0))
     # Staff are few: subtract what their rows contribute, with the same filters.
     staff = ("l.role IN ('trainer', 'coordinator') AND l.issuer IN ("
              + ", ".join(f":p{i}" for i in range(len(platforms))) + ")")
@@ -387,10 +436,12 @@ def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int
             continue
         if not low_day <= day <= high_day:
             continue
-        entry = out[(module_id, org, day[:7], fact, bucket_)]
-        entry[0] -= n
-        entry[1] -= total
-    return {key: value for key, value in out.items() if value[0] != 0}
+        if fact in (SCORE, DURATION):
+            add("module", module_id, fact, bucket_, -n, -total)
+        else:
+            for dim, key in (("module", module_id), ("org", org), ("month", day[:7])):
+                add(dim, key, fact, bucket_, -n, -total)
+    return out
 
 
 def median_seconds(histogram: Mapping[int, list]) -> float | None:
