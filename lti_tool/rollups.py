@@ -4,10 +4,11 @@ Why: on a million progress rows the dashboard's nine aggregate queries over the 
 holds a few counters per module, organisation, course and period instead, so every filter of the dashboard reads
 a few thousand rows. The exports stay streamed from the rows (``lti_tool.reports``).
 
-Table ``progress_rollups``, one counter per key::
+Tables ``progress_rollups`` (grain "m": period = local month YYYY-MM) and ``progress_rollups_daily`` (grain "d":
+period = local day YYYY-MM-DD), one counter per key::
 
-    issuer, context_pk (0 = every course), module_id, org_key (0 = "keine Angabe"),
-    grain ("m": period = local month YYYY-MM, "d": period = local day YYYY-MM-DD), fact, bucket → n, total
+    issuer, context_pk (0 = every course), module_id, org_key (0 = "keine Angabe"), grain, period, fact, bucket
+    → n, total
 
 Facts, each on the local (Europe/Berlin) day of its date, exactly as ``reports.dashboard_from_rows`` counts them:
 ``enrolled`` / ``started`` / ``completed`` / ``passed`` (the ``module_progress`` dates, written once),
@@ -15,8 +16,8 @@ Facts, each on the local (Europe/Berlin) day of its date, exactly as ``reports.d
 total = sum of scores) and ``duration`` (start → completion in classes 25 % wide, ``bucket``; total = sum of the
 seconds, so the median of identical durations is exact and any other is within its class).
 
-Every change is written twice, month and day grain: a period filter reads whole months from the month rows and
-only its partial first and last months from the day rows.
+Every change is written twice, month and day grain: a period filter reads whole months from the small month
+table (no period filter: only that table) and only its partial first and last months from the daily table.
 
 * Courses: ``progress_courses`` remembers (learner, module, course) once a progress event came from a link of the
   course (the course filter's definition); the person's facts count for course 0 and for each of those courses.
@@ -119,13 +120,20 @@ def difference(before: Counters, after: Counters) -> Counters:
     return out
 
 
-def _both_grains(counters: Mapping, **fixed) -> list[dict]:
-    params = []
+def _both_grains(counters: Mapping, **fixed) -> dict[str, list[dict]]:
+    """Parameters per table: the month and the day of every counter."""
+    params: dict[str, list[dict]] = {"m": [], "d": []}
     for (fact, day, bucket_), (n, total) in counters.items():
         for grain, period in (("m", day[:7]), ("d", day)):
-            params.append({**fixed, "grain": grain, "period": period, "fact": fact, "bucket": bucket_, "n": n,
-                           "total": total})
+            params[grain].append({**fixed, "grain": grain, "period": period, "fact": fact, "bucket": bucket_,
+                                  "n": n, "total": total})
     return params
+
+
+def _execute(session, statements: dict, params: dict[str, list[dict]]) -> None:
+    for grain, rows in params.items():
+        if rows:
+            session.execute(statements[grain], rows)
 
 
 # ---------------------------------------------------------------- writes in the facts' transactions
@@ -149,17 +157,25 @@ _ORG_OF_PERSON = ("COALESCE((SELECT lo.organisation_id FROM learners l JOIN lear
 # One statement for a person's delta: course 0 and every course the person worked on the module from, under the
 # person's organisation (both looked up by the statement itself: no read before the write). ``WHERE 1 = 1``:
 # SQLite needs it to parse INSERT … SELECT … ON CONFLICT.
-_FOR_PERSON = text(_typed(
+TABLES = {"m": "progress_rollups", "d": "progress_rollups_daily"}
+
+
+def _per_table(template: str) -> dict:
+    return {grain: text(_typed(template.replace("progress_rollups", table))) for grain, table in TABLES.items()}
+
+
+_FOR_PERSON = _per_table((
     f"INSERT INTO progress_rollups ({_KEY}, n, total) "
     f"SELECT :issuer, c.context_pk, :module_id, {_ORG_OF_PERSON}, :grain, :period, :fact, :bucket, :n, :total "
     "FROM (SELECT 0 AS context_pk UNION ALL SELECT pc.context_pk FROM progress_courses pc "
     "WHERE pc.issuer = :issuer AND pc.sub = :sub AND pc.module_id = :module_id) c WHERE 1 = 1 " + _ADD))
-_FOR_PERSON_IN_COURSE = text(_typed(
+_FOR_PERSON_IN_COURSE = _per_table((
     f"INSERT INTO progress_rollups ({_KEY}, n, total) "
     f"SELECT :issuer, :context_pk, :module_id, {_ORG_OF_PERSON}, :grain, :period, :fact, :bucket, :n, :total "
     "WHERE 1 = 1 " + _ADD))
-_EXPLICIT = text(f"INSERT INTO progress_rollups ({_KEY}, n, total) VALUES (:issuer, :context_pk, :module_id, "
-                 ":org_key, :grain, :period, :fact, :bucket, :n, :total) " + _ADD)
+_EXPLICIT = {grain: text(f"INSERT INTO {table} ({_KEY}, n, total) VALUES (:issuer, :context_pk, :module_id, "
+                         ":org_key, :grain, :period, :fact, :bucket, :n, :total) " + _ADD.replace(
+                             "progress_rollups", table)) for grain, table in TABLES.items()}
 # The course of the event's link, remembered once per (learner, module, course); RETURNING says it is new.
 _JOIN_COURSE = text(_typed(
     "INSERT INTO progress_courses (issuer, sub, module_id, context_pk) "
@@ -173,7 +189,7 @@ _VALID_CERTIFICATES = text(
 
 def add_for_person(session, issuer: str, sub: str, module_id: str, counters: Counters) -> None:
     if counters:
-        session.execute(_FOR_PERSON, _both_grains(counters, issuer=issuer, sub=sub, module_id=module_id))
+        _execute(session, _FOR_PERSON, _both_grains(counters, issuer=issuer, sub=sub, module_id=module_id))
 
 
 def enrolled(session, issuer: str, sub: str, module_id: str, at: datetime) -> None:
@@ -194,7 +210,7 @@ def record_changes(session, issuer: str, sub: str, module_id: str, before: tuple
                                                                          "module_id": module_id}):
                 _add(so_far, ("certificates", local_day(completed_at), 0), 1, 0.0)
             if so_far:
-                session.execute(_FOR_PERSON_IN_COURSE, _both_grains(
+                _execute(session, _FOR_PERSON_IN_COURSE, _both_grains(
                     so_far, issuer=issuer, sub=sub, module_id=module_id, context_pk=new_course))
     add_for_person(session, issuer, sub, module_id, difference(row_counters(*before), row_counters(*facts(row))))
 
@@ -255,55 +271,53 @@ def contributions(conn, people: str = "", params: Mapping | None = None) -> dict
     return out
 
 
-def _write(conn, counters: Mapping, sign: int = 1, org_key: int | None = None, batch: int = 5000) -> None:
-    params: list[dict] = []
+def _write(conn, counters: Mapping, sign: int = 1, org_key: int | None = None) -> None:
+    params: dict[str, list[dict]] = {"m": [], "d": []}
     for (issuer, ctx, module_id, org, fact, day, bucket_), (n, total) in counters.items():
         for grain, period in (("m", day[:7]), ("d", day)):
-            params.append({"issuer": issuer, "context_pk": ctx, "module_id": module_id,
-                           "org_key": org if org_key is None else org_key, "grain": grain, "period": period,
-                           "fact": fact, "bucket": bucket_, "n": sign * n, "total": sign * total})
-            if len(params) >= batch:
-                conn.execute(_EXPLICIT, params)
-                params = []
-    if params:
-        conn.execute(_EXPLICIT, params)
+            params[grain].append({"issuer": issuer, "context_pk": ctx, "module_id": module_id,
+                                  "org_key": org if org_key is None else org_key, "grain": grain, "period": period,
+                                  "fact": fact, "bucket": bucket_, "n": sign * n, "total": sign * total})
+    _execute(conn, _EXPLICIT, params)
 
 
 def rebuild(conn) -> int:
     """Every counter recomputed from the rows (the migration's backfill; after direct SQL imports). Also fills
     ``progress_courses`` from the events. Returns the number of counters written. The table is empty before the
     insert, so both grains are summed here and written without conflicts (COPY on PostgreSQL)."""
-    conn.execute(text("DELETE FROM progress_rollups"))
+    for table in TABLES.values():
+        conn.execute(text(f"DELETE FROM {table}"))
     conn.execute(text(
         "INSERT INTO progress_courses (issuer, sub, module_id, context_pk) "
         "SELECT DISTINCT e.issuer, e.sub, e.module_id, rl.context_pk FROM progress_events e "
         "JOIN lti_resource_link rl ON rl.id = e.resource_link_pk WHERE rl.context_pk IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM progress_courses pc WHERE pc.issuer = e.issuer AND pc.sub = e.sub "
         "AND pc.module_id = e.module_id AND pc.context_pk = rl.context_pk)"))
-    rows: dict = defaultdict(lambda: [0, 0.0])
+    rows: dict[str, dict] = {grain: defaultdict(lambda: [0, 0.0]) for grain in TABLES}
     for (issuer, ctx, module_id, org, fact, day, bucket_), (n, total) in contributions(conn).items():
         for grain, period in (("m", day[:7]), ("d", day)):
-            entry = rows[(issuer, ctx, grain, period, module_id, org, fact, bucket_)]
+            entry = rows[grain][(issuer, ctx, grain, period, module_id, org, fact, bucket_)]
             entry[0] += n
             entry[1] += total
     columns = "issuer, context_pk, grain, period, module_id, org_key, fact, bucket, n, total"
-    if conn.dialect.name == "postgresql":
-        with conn.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY progress_rollups ({columns}) FROM STDIN") as copy:
-                for key, (n, total) in rows.items():
-                    copy.write_row((*key, n, total))
-    else:
-        names = [c.strip() for c in columns.split(",")]
-        statement = text(f"INSERT INTO progress_rollups ({columns}) VALUES ({', '.join(':' + c for c in names)})")
+    names = [c.strip() for c in columns.split(",")]
+    for grain, table in TABLES.items():
+        if conn.dialect.name == "postgresql":
+            with conn.connection.driver_connection.cursor() as cursor:
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for key, (n, total) in rows[grain].items():
+                        copy.write_row((*key, n, total))
+            continue
+        statement = text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in names)})")
         batch = []
-        for key, (n, total) in rows.items():
+        for key, (n, total) in rows[grain].items():
             batch.append(dict(zip(names, (*key, n, total))))
             if len(batch) >= 5000:
                 conn.execute(statement, batch)
                 batch = []
         if batch:
             conn.execute(statement, batch)
-    return len(rows)
+    return sum(len(r) for r in rows.values())
 
 
 # ---------------------------------------------------------------- moves (rare: once per person or organisation)
@@ -332,10 +346,12 @@ def move_person(session: Session, learner_id: int, old_org: int | None, new_org:
 def organisation_deleted(session: Session, org_id: int) -> None:
     """The organisation's counters become "keine Angabe" (its learners' links are set to NULL)."""
     conn = session.connection()
-    conn.execute(text(
-        f"INSERT INTO progress_rollups ({_KEY}, n, total) SELECT issuer, context_pk, module_id, 0, grain, period, "
-        "fact, bucket, n, total FROM progress_rollups WHERE org_key = :org AND 1 = 1 " + _ADD), {"org": org_id})
-    conn.execute(text("DELETE FROM progress_rollups WHERE org_key = :org"), {"org": org_id})
+    for table in TABLES.values():
+        conn.execute(text(
+            f"INSERT INTO {table} ({_KEY}, n, total) SELECT issuer, context_pk, module_id, 0, grain, period, "
+            f"fact, bucket, n, total FROM {table} WHERE org_key = :org AND 1 = 1 "
+            + _ADD.replace("progress_rollups", table)), {"org": org_id})
+        conn.execute(text(f"DELETE FROM {table} WHERE org_key = :org"), {"org": org_id})
 
 
 def rename_sub(session: Session, issuer: str, old: str, new: str) -> None:
@@ -393,21 +409,23 @@ def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int
     if org_key is not None:
         where.append("org_key = :org")
         params["org"] = org_key
-    alternatives = []
-    for i, (grain, low, high) in enumerate(_periods(since, until)):
-        alternatives.append(f"(grain = :g{i} AND period >= :lo{i} AND period <= :hi{i})")
-        params.update({f"g{i}": grain, f"lo{i}": low, f"hi{i}": high})
-    where.append("(" + " OR ".join(alternatives) + ")")
     cond = " AND ".join(where)
-    counted = f"{cond} AND fact NOT IN ('{SCORE}', '{DURATION}')"
-    sql = (f"SELECT 'module', module_id, fact, 0, SUM(n), SUM(total) FROM progress_rollups WHERE {cond} "
-           f"AND fact <> '{DURATION}' GROUP BY module_id, fact "
-           f"UNION ALL SELECT 'org', CAST(org_key AS VARCHAR(20)), fact, 0, SUM(n), SUM(total) FROM progress_rollups "
+    sources = []
+    for i, (grain, low, high) in enumerate(_periods(since, until)):
+        sources.append(f"SELECT module_id, org_key, period, fact, bucket, n, total FROM {TABLES[grain]} "
+                       f"WHERE {cond} AND period >= :lo{i} AND period <= :hi{i}")
+        params.update({f"lo{i}": low, f"hi{i}": high})
+    # The counters are read once (MATERIALIZED) and summed four ways.
+    counted = f"fact NOT IN ('{SCORE}', '{DURATION}')"
+    sql = (f"WITH r AS MATERIALIZED ({' UNION ALL '.join(sources)}) "
+           f"SELECT 'module', module_id, fact, 0, SUM(n), SUM(total) FROM r WHERE fact <> '{DURATION}' "
+           "GROUP BY module_id, fact "
+           "UNION ALL SELECT 'org', CAST(org_key AS VARCHAR(20)), fact, 0, SUM(n), SUM(total) FROM r "
            f"WHERE {counted} GROUP BY org_key, fact "
-           f"UNION ALL SELECT 'month', substr(period, 1, 7), fact, 0, SUM(n), SUM(total) FROM progress_rollups "
+           "UNION ALL SELECT 'month', substr(period, 1, 7), fact, 0, SUM(n), SUM(total) FROM r "
            f"WHERE {counted} GROUP BY substr(period, 1, 7), fact "
-           f"UNION ALL SELECT 'duration', module_id, fact, bucket, SUM(n), SUM(total) FROM progress_rollups "
-           f"WHERE {cond} AND fact = '{DURATION}' GROUP BY module_id, fact, bucket")
+           "UNION ALL SELECT 'duration', module_id, fact, bucket, SUM(n), SUM(total) FROM r "
+           f"WHERE fact = '{DURATION}' GROUP BY module_id, fact, bucket")
     out = {"module": defaultdict(dict), "org": defaultdict(dict), "month": defaultdict(dict),
            "score": defaultdict(lambda: [0, 0.0]), "duration": defaultdict(lambda: defaultdict(lambda: [0, 0.0]))}
 

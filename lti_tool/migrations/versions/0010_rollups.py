@@ -1,4 +1,4 @@
-"""rollups: the coordinator dashboard's counters (progress_rollups) and the courses learners worked from
+"""rollups: the coordinator dashboard's counters (progress_rollups per month, progress_rollups_daily per day) and the courses learners worked from
 (progress_courses), backfilled from the existing rows
 
 Revision ID: 0010
@@ -16,19 +16,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('progress_rollups',
-    sa.Column('issuer', sa.String(length=500), nullable=False),
-    sa.Column('context_pk', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('grain', sa.String(length=1), nullable=False),
-    sa.Column('period', sa.String(length=10), nullable=False),
-    sa.Column('module_id', sa.String(length=100), nullable=False),
-    sa.Column('org_key', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('fact', sa.String(length=20), nullable=False),
-    sa.Column('bucket', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('n', sa.Integer(), nullable=False),
-    sa.Column('total', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('issuer', 'context_pk', 'grain', 'period', 'module_id', 'org_key', 'fact', 'bucket')
-    )
+    for table in ('progress_rollups', 'progress_rollups_daily'):  # month and day grain, the same columns
+        op.create_table(table,
+        sa.Column('issuer', sa.String(length=500), nullable=False),
+        sa.Column('context_pk', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('grain', sa.String(length=1), nullable=False),
+        sa.Column('period', sa.String(length=10), nullable=False),
+        sa.Column('module_id', sa.String(length=100), nullable=False),
+        sa.Column('org_key', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('fact', sa.String(length=20), nullable=False),
+        sa.Column('bucket', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('n', sa.Integer(), nullable=False),
+        sa.Column('total', sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint('issuer', 'context_pk', 'grain', 'period', 'module_id', 'org_key', 'fact', 'bucket')
+        )
     op.create_table('progress_courses',
     sa.Column('issuer', sa.String(length=500), nullable=False),
     sa.Column('sub', sa.String(length=255), nullable=False),
@@ -44,4 +45,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('progress_courses')
+    op.drop_table('progress_rollups_daily')
     op.drop_table('progress_rollups')
