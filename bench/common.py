@@ -191,7 +191,7 @@ class BenchPlatform:
         now = int(time.time())
         claims = {
             "iss": ISSUER, "aud": CLIENT_ID, "sub": sub, "iat": now, "exp": now + 300, "nonce": nonce,
-            "name": "Bench Lernende", CLAIM + "deployment_id": DEPLOYMENT_ID,
+            "name": display_name(sub), CLAIM + "deployment_id": DEPLOYMENT_ID,
             CLAIM + "message_type": "LtiResourceLinkRequest", CLAIM + "version": "1.3.0",
             CLAIM + "roles": [LEARNER_ROLE], CLAIM + "target_link_uri": target,
             CLAIM + "resource_link": {"id": link, "title": "Bench link"},
@@ -201,6 +201,11 @@ class BenchPlatform:
         if module:
             claims[CLAIM + "custom"] = {"module": module}
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
+
+
+def display_name(sub: str) -> str:
+    """The name the platform sends for ``sub``: unique per user, so a page can prove whose launch it shows."""
+    return f"Bench Lernende {sub[-12:]}"
 
 
 def wait_http(url: str, timeout: float = 60) -> None:
@@ -406,6 +411,74 @@ class Gunicorn:
         return text.count("Traceback")
 
 
+class LtijsServer:
+    """The ltijs peer (bench/ltijs_peer): ``node index.js`` with NODE_ENV=production, ``workers`` Node processes
+    (cluster) on a free port, its tables in a PostgreSQL database of its own (ltijs-sequelize's migrations name
+    the ``public`` schema, so a schema of its own would not do)."""
+
+    DIR = REPO / "bench" / "ltijs_peer"
+
+    def __init__(self, platform_: "BenchPlatform", workdir: Path, workers: int = 4, name: str = "ltijs"):
+        self.name, self.workers, self.port = name, workers, free_port()
+        self.database = f"vamos_bench_ltijs_{secrets.token_hex(4)}"
+        db = urlsplit(_psycopg_url(PG_BASE_URL))
+        self.env = {**os.environ, "NODE_ENV": "production", "LTIJS_PORT": str(self.port),
+                    "LTIJS_WORKERS": str(workers), "LTIJS_KEY": secrets.token_hex(16),
+                    "LTIJS_DB_NAME": self.database, "LTIJS_DB_USER": db.username or "postgres",
+                    "LTIJS_DB_PASS": db.password or "", "LTIJS_DB_HOST": db.hostname or "127.0.0.1",
+                    "LTIJS_DB_PORT": str(db.port or 5432),
+                    "LTIJS_ISSUER": ISSUER, "LTIJS_CLIENT_ID": CLIENT_ID, "LTIJS_AUTH_URL": platform_.auth_url,
+                    "LTIJS_TOKEN_URL": platform_.base + "/token", "LTIJS_KEYSET_URL": platform_.jwks_url}
+        self.log_path = workdir / f"ltijs-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def describe(self) -> str:
+        return f"ltijs (node cluster × {self.workers}, NODE_ENV=production, ltijs-sequelize on PostgreSQL)"
+
+    @staticmethod
+    def available() -> str | None:
+        if not shutil.which("node"):
+            return "node not installed"
+        if not (LtijsServer.DIR / "node_modules" / "ltijs").is_dir():
+            return "bench/ltijs_peer/node_modules missing (make bench installs it)"
+        return postgres_available()
+
+    def __enter__(self) -> "LtijsServer":
+        import psycopg
+
+        with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.database}"')
+        self.proc = subprocess.Popen([shutil.which("node"), "index.js"], cwd=self.DIR, env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=open(self.log_path, "wb"))
+        try:
+            wait_http(self.url + "/healthz")
+        except RuntimeError:
+            self.__exit__()
+            raise RuntimeError(f"ltijs did not start: {self.log_path.read_text()[-2000:]}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        import psycopg
+
+        with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+    def errors_logged(self) -> int:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return text.count("Error")
+
+
 def tool_server(b: Backend, workdir: Path, **kw) -> Gunicorn:
     return Gunicorn("lti_tool:create_app()", b.env(), workdir, **kw)
 
@@ -508,17 +581,27 @@ async def launch_roundtrip(http, stats: Stats, platform_: BenchPlatform, login_b
     stats.add("client:sign", time.perf_counter() - began)
     cookies = cookies_from(headers)
     status, headers, body, _ = await request(http, stats, "launch", "POST", launch_base + launch_path,
-                                             expect=(200, 303), cookies=cookies,
+                                             expect=(200, 302, 303), cookies=cookies,
                                              data={"id_token": id_token, "state": query["state"]})
     if status == 200:  # the baseline answers the launch with its first page
-        return Launched(sub, launch_base, launch_base + launch_path, "", page=body)
+        return _shows_user(Launched(sub, launch_base, launch_base + launch_path, "", page=body))
     target = absolute(launch_base, headers["location"])
     sid = parse_qs(urlsplit(target).query).get("ls", [""])[0]
     launched = Launched(sub, launch_base, target, sid)
     if fetch_first_page:
-        _, _, body, _ = await request(http, stats, "first_page", "GET", target)
+        # ltijs checks its session cookie on the page after the launch; the other tools set none.
+        _, _, body, _ = await request(http, stats, "first_page", "GET", target,
+                                      cookies={**cookies, **cookies_from(headers)} or None)
         launched.page = body
         launched.csrf = find_csrf(body)
+        _shows_user(launched)
+    return launched
+
+
+def _shows_user(launched: Launched) -> Launched:
+    """A launch counts only when its page shows that launch's user (a page of another session would not)."""
+    if html.escape(display_name(launched.sub)) not in launched.page:
+        raise HttpError(f"the first page does not show the launch's user: {launched.page[:200]!r}")
     return launched
 
 
