@@ -268,7 +268,6 @@ def _psycopg_url(sqlalchemy_url: str) -> str:
 @contextlib.contextmanager
 def backend(name: str, workdir: Path, platform_: BenchPlatform):
     """A migrated, empty database with the bench platform registered; removed afterwards."""
-    from lti_tool import registrations
     from lti_tool.db import Database
 
     if name == "sqlite":
@@ -285,22 +284,35 @@ def backend(name: str, workdir: Path, platform_: BenchPlatform):
     db = Database(b.database_url)
     try:
         db.migrate()
-        with db.session() as s:
-            registrations.add_platform(s, issuer=ISSUER, client_id=CLIENT_ID, auth_login_url=platform_.auth_url,
-                                       auth_token_url=platform_.base + "/token", key_set_url=platform_.jwks_url,
-                                       deployment_ids=[DEPLOYMENT_ID], name="Bench platform")
+        register_platform(db, platform_)
         yield b
     finally:
         db.dispose()
         if b.schema:
-            import psycopg
-            import redis
+            drop_schema(b.schema, b.redis_prefix)
 
-            with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA "{b.schema}" CASCADE')
-            client = redis.Redis.from_url(b.redis_url)
-            for key in client.scan_iter(b.redis_prefix + "*"):
-                client.delete(key)
+
+def register_platform(db, platform_: "BenchPlatform") -> None:
+    """The bench platform (issuer, client id, deployment, its JWKS URL) registered in the tool's database."""
+    from lti_tool import registrations
+
+    with db.session() as s:
+        registrations.add_platform(s, issuer=ISSUER, client_id=CLIENT_ID, auth_login_url=platform_.auth_url,
+                                   auth_token_url=platform_.base + "/token", key_set_url=platform_.jwks_url,
+                                   deployment_ids=[DEPLOYMENT_ID], name="Bench platform")
+
+
+def drop_schema(schema: str, redis_prefix: str = "") -> None:
+    """Remove a bench schema and the Redis keys under its prefix."""
+    import psycopg
+    import redis
+
+    with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    if redis_prefix:
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(redis_prefix + "*"):
+            client.delete(key)
 
 
 def available_backends(names: list[str], out: dict):
@@ -390,25 +402,35 @@ class Gunicorn:
                *(["-c", os.environ["BENCH_GUNICORN_CONFIG"]] if os.environ.get("BENCH_GUNICORN_CONFIG") else []), self.app]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=open(self.log_path, "wb"))
-        try:
-            wait_http(self.url + "/healthz")
-        except RuntimeError:
-            self.__exit__()
-            raise RuntimeError(f"{self.name} did not start: {self.log_path.read_text()[-2000:]}")
-        return self
+        return _started(self)
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def errors_logged(self) -> int:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return text.count("Traceback")
+
+
+def _started(server):
+    """The server once its /healthz answers; stopped, with its log's end in the error, if it never does."""
+    try:
+        wait_http(server.url + "/healthz")
+    except RuntimeError:
+        server.__exit__()
+        raise RuntimeError(f"{server.name} did not start: {server.log_path.read_text()[-2000:]}")
+    return server
+
+
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """SIGTERM, 20 s to finish, then SIGKILL."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class LtijsServer:
@@ -454,21 +476,10 @@ class LtijsServer:
             conn.execute(f'CREATE DATABASE "{self.database}"')
         self.proc = subprocess.Popen([shutil.which("node"), "index.js"], cwd=self.DIR, env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=open(self.log_path, "wb"))
-        try:
-            wait_http(self.url + "/healthz")
-        except RuntimeError:
-            self.__exit__()
-            raise RuntimeError(f"ltijs did not start: {self.log_path.read_text()[-2000:]}")
-        return self
+        return _started(self)
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         import psycopg
 
         with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:

@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    CLIENT_ID, DEPLOYMENT_ID, ISSUER, PG_BASE_URL, QUICK, REDIS_URL, Backend, BenchPlatform, _psycopg_url,
-    fresh_workdir, latency_ms, log, postgres_available, remove_workdir, tool_server,
+    ISSUER, PG_BASE_URL, QUICK, REDIS_URL, Backend, BenchPlatform, _psycopg_url,
+    drop_schema, fresh_workdir, latency_ms, log, postgres_available, register_platform, remove_workdir, tool_server,
 )
 from bench.reports import generate, schema_url  # noqa: E402
 
@@ -61,9 +61,8 @@ def run(rows: int, samples: int, load_duration: float) -> dict:
     if reason:
         return {"skipped": reason}
     import psycopg
-    import redis
 
-    from lti_tool import registrations, reports, rollups
+    from lti_tool import reports, rollups
     from lti_tool.db import Database
 
     schema = f"vamos_bench_dashboard_{secrets.token_hex(4)}"
@@ -85,7 +84,9 @@ def run(rows: int, samples: int, load_duration: float) -> dict:
         out["backfill_seconds"] = round(time.perf_counter() - began, 1)
         with psycopg.connect(_psycopg_url(url), autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE progress_rollups")
+            conn.execute("VACUUM ANALYZE progress_rollups_daily")
             out["rollup_rows"] = conn.execute("SELECT count(*) FROM progress_rollups").fetchone()[0]
+            out["rollup_daily_rows"] = conn.execute("SELECT count(*) FROM progress_rollups_daily").fetchone()[0]
         log(f"dashboard: {rows} rows, backfill {out['backfill_seconds']} s, {out['rollup_rows']} rollup rows")
         rotation = filter_rotation(db)
         out["rows_based_unfiltered_seconds"] = round(timed(lambda: reports.dashboard_from_rows(db, rotation[0][1])), 2)
@@ -99,10 +100,7 @@ def run(rows: int, samples: int, load_duration: float) -> dict:
 
         # Under load: the learner benchmark's phases against the tool on this database, the dashboard meanwhile.
         platform_.start()
-        with db.session() as s:
-            registrations.add_platform(s, issuer=ISSUER, client_id=CLIENT_ID, auth_login_url=platform_.auth_url,
-                                       auth_token_url=platform_.base + "/token", key_set_url=platform_.jwks_url,
-                                       deployment_ids=[DEPLOYMENT_ID], name="Bench platform")
+        register_platform(db, platform_)
         backend = Backend("postgres+redis", url, REDIS_URL, prefix, schema)
         from bench.learner import run_phases
 
@@ -138,11 +136,7 @@ def run(rows: int, samples: int, load_duration: float) -> dict:
         db.dispose()
         platform_.stop()
         remove_workdir(workdir)
-        with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(prefix + "*"):
-            client.delete(key)
+        drop_schema(schema, prefix)
     return out
 
 

@@ -27,8 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    CLIENT_ID, DEPLOYMENT_ID, ISSUER, PG_BASE_URL, QUICK, REDIS_URL, Backend, BenchPlatform, Stats, _psycopg_url,
-    client_session, closed_loop, fresh_workdir, latency_ms, log, new_sub, postgres_available, remove_workdir, request,
+    ISSUER, PG_BASE_URL, QUICK, REDIS_URL, Backend, BenchPlatform, Stats, _psycopg_url,
+    client_session, closed_loop, drop_schema, fresh_workdir, latency_ms, log, new_sub, postgres_available,
+    register_platform, remove_workdir, request,
     settle, tool_server,
 )
 from bench.reports import generate, schema_url  # noqa: E402
@@ -61,9 +62,8 @@ async def http_figures(url: str, platform_, duration: float) -> dict:
 
 def one_size(rows: int, duration: float, samples: int) -> dict:
     import psycopg
-    import redis
 
-    from lti_tool import registrations, reports, rollups
+    from lti_tool import reports, rollups
     from lti_tool.db import Database
 
     schema = f"vamos_bench_growth_{secrets.token_hex(4)}"
@@ -82,10 +82,7 @@ def one_size(rows: int, duration: float, samples: int) -> dict:
         with db.connection() as conn:
             rollups.rebuild(conn)
         platform_.start()
-        with db.session() as s:
-            registrations.add_platform(s, issuer=ISSUER, client_id=CLIENT_ID, auth_login_url=platform_.auth_url,
-                                       auth_token_url=platform_.base + "/token", key_set_url=platform_.jwks_url,
-                                       deployment_ids=[DEPLOYMENT_ID], name="Bench platform")
+        register_platform(db, platform_)
         backend = Backend("postgres+redis", url, REDIS_URL, prefix, schema)
         settle(backend)
         for name, filters in (("dashboard", reports.Filters(platforms=[ISSUER])),
@@ -111,11 +108,7 @@ def one_size(rows: int, duration: float, samples: int) -> dict:
         db.dispose()
         platform_.stop()
         remove_workdir(workdir)
-        with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(prefix + "*"):
-            client.delete(key)
+        drop_schema(schema, prefix)
     return out
 
 

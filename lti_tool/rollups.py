@@ -45,6 +45,9 @@ from sqlalchemy.orm import Session
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
 ALL_COURSES = 0
 NO_ORGANISATION = 0
+# Duration classes are kept per organisation (for the organisation filter) and once more for every organisation
+# together: without that filter the median reads a few hundred classes, not one per organisation and month.
+EVERY_ORGANISATION = -1
 COUNTED = ("enrolled", "started", "completed", "passed", "certificates")
 SCORE = "score"
 DURATION = "duration"
@@ -124,9 +127,11 @@ def _both_grains(counters: Mapping, **fixed) -> dict[str, list[dict]]:
     """Parameters per table: the month and the day of every counter."""
     params: dict[str, list[dict]] = {"m": [], "d": []}
     for (fact, day, bucket_), (n, total) in counters.items():
-        for grain, period in (("m", day[:7]), ("d", day)):
-            params[grain].append({**fixed, "grain": grain, "period": period, "fact": fact, "bucket": bucket_,
-                                  "n": n, "total": total})
+        # org_key None: the person's organisation (looked up by the statement); durations also for all of them.
+        for org_key in (None, EVERY_ORGANISATION) if fact == DURATION else (None,):
+            for grain, period in (("m", day[:7]), ("d", day)):
+                params[grain].append({**fixed, "grain": grain, "period": period, "fact": fact, "bucket": bucket_,
+                                      "n": n, "total": total, "org_key": org_key})
     return params
 
 
@@ -152,7 +157,7 @@ def _typed(sql: str) -> str:
     return sql.replace(":total", "CAST(:total AS FLOAT)")
 
 
-_ORG_OF_PERSON = ("COALESCE((SELECT lo.organisation_id FROM learners l JOIN learner_organisations lo "
+_ORG_OF_PERSON = ("COALESCE(:org_key, (SELECT lo.organisation_id FROM learners l JOIN learner_organisations lo "
                   "ON lo.learner_id = l.id WHERE l.issuer = :issuer AND l.sub = :sub), 0)")
 # One statement for a person's delta: course 0 and every course the person worked on the module from, under the
 # person's organisation (both looked up by the statement itself: no read before the write). ``WHERE 1 = 1``:
@@ -248,9 +253,10 @@ def contributions(conn, people: str = "", params: Mapping | None = None) -> dict
     def add(issuer, sub, module_id, org, counters: Counters) -> None:
         for ctx in (ALL_COURSES, *courses.get((issuer, sub, module_id), ())):
             for (fact, day, bucket_), (n, total) in counters.items():
-                entry = out[(issuer, ctx, module_id, org, fact, day, bucket_)]
-                entry[0] += n
-                entry[1] += total
+                for org_key in (org, EVERY_ORGANISATION) if fact == DURATION else (org,):
+                    entry = out[(issuer, ctx, module_id, org_key, fact, day, bucket_)]
+                    entry[0] += n
+                    entry[1] += total
 
     org = "COALESCE(lo.organisation_id, 0)"
     result = conn.execute(text(
@@ -307,6 +313,7 @@ def rebuild(conn) -> int:
                 with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for key, (n, total) in rows[grain].items():
                         copy.write_row((*key, n, total))
+            conn.execute(text(f"ANALYZE {table}"))  # the planner's figures for the filled table (range scans)
             continue
         statement = text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in names)})")
         batch = []
@@ -338,7 +345,8 @@ def move_person(session: Session, learner_id: int, old_org: int | None, new_org:
     if (old_org or 0) == (new_org or 0):
         return
     conn = session.connection()
-    counters = contributions(conn, *_person(learner_id))
+    counters = {key: value for key, value in contributions(conn, *_person(learner_id)).items()
+                if key[3] != EVERY_ORGANISATION}  # the classes of every organisation stay where they are
     _write(conn, counters, sign=-1, org_key=old_org or NO_ORGANISATION)
     _write(conn, counters, sign=1, org_key=new_org or NO_ORGANISATION)
 
@@ -409,6 +417,9 @@ def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int
     if org_key is not None:
         where.append("org_key = :org")
         params["org"] = org_key
+    else:  # counts per organisation, durations from the classes of every organisation
+        where.append(f"((fact <> '{DURATION}' AND org_key >= 0) OR (fact = '{DURATION}' AND org_key = "
+                     f"{EVERY_ORGANISATION}))")
     cond = " AND ".join(where)
     sources = []
     for i, (grain, low, high) in enumerate(_periods(since, until)):
@@ -451,6 +462,8 @@ def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int
     for (issuer, ctx, module_id, org, fact, day, bucket_), (n, total) in contributions(
             conn, staff, {f"p{i}": p for i, p in enumerate(platforms)}).items():
         if ctx != params["ctx"] or (modules and module_id not in modules) or (org_key is not None and org != org_key):
+            continue
+        if org_key is None and (fact == DURATION) != (org == EVERY_ORGANISATION):
             continue
         if not low_day <= day <= high_day:
             continue

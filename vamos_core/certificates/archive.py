@@ -34,15 +34,10 @@ def write_zip(entries: Iterable[tuple[str, bytes]], out: BinaryIO) -> int:
     PDFs are stored, not deflated: their streams are compressed already, so deflating again costs
     CPU for a few percent. Entries are written one at a time, so memory stays bounded by one file.
     """
-    count = 0
-    seen: set[str] = set()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, content in entries:
-            if name in seen:
-                raise ValueError(f"duplicate file name in archive: {name}")
-            seen.add(name)
-            archive.writestr(name, content)
-            count += 1
+    count = -1  # the last chunk is the central directory
+    for chunk in stream_zip(entries):
+        out.write(chunk)
+        count += 1
     return count
 
 
