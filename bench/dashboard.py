@@ -111,7 +111,7 @@ def run(rows: int, samples: int, load_duration: float) -> dict:
             def learners() -> None:
                 try:
                     learner.update(asyncio.run(run_phases(tool.url, platform_, 16, load_duration, 1, 1,
-                                                          200 if QUICK else 600, 100 if QUICK else 300)))
+                                                          200 if QUICK else 600, 300 if QUICK else 1500)))
                 finally:
                     done.set()
 
