@@ -77,6 +77,13 @@ $(BENCH_STAMP): $(STAMP) setup.py
 	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $(BENCH_STAMP)
 
+# The ltijs peer of the launch benchmark (npm: ltijs, ltijs-sequelize, pg), kept apart from the test dependencies.
+LTIJS_STAMP := bench/ltijs_peer/node_modules/.installed
+
+$(LTIJS_STAMP): bench/ltijs_peer/package.json bench/ltijs_peer/package-lock.json
+	cd bench/ltijs_peer && npm ci --no-audit --no-fund --silent
+	touch $(LTIJS_STAMP)
+
 .PHONY: bench
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) $(LTIJS_STAMP)
 	$(PY) bench/run_all.py

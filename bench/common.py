@@ -191,7 +191,7 @@ class BenchPlatform:
         now = int(time.time())
         claims = {
             "iss": ISSUER, "aud": CLIENT_ID, "sub": sub, "iat": now, "exp": now + 300, "nonce": nonce,
-            "name": "Bench Lernende", CLAIM + "deployment_id": DEPLOYMENT_ID,
+            "name": display_name(sub), CLAIM + "deployment_id": DEPLOYMENT_ID,
             CLAIM + "message_type": "LtiResourceLinkRequest", CLAIM + "version": "1.3.0",
             CLAIM + "roles": [LEARNER_ROLE], CLAIM + "target_link_uri": target,
             CLAIM + "resource_link": {"id": link, "title": "Bench link"},
@@ -201,6 +201,11 @@ class BenchPlatform:
         if module:
             claims[CLAIM + "custom"] = {"module": module}
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
+
+
+def display_name(sub: str) -> str:
+    """The name the platform sends for ``sub``: unique per user, so a page can prove whose launch it shows."""
+    return f"Bench Lernende {sub[-12:]}"
 
 
 def wait_http(url: str, timeout: float = 60) -> None:
@@ -263,7 +268,6 @@ def _psycopg_url(sqlalchemy_url: str) -> str:
 @contextlib.contextmanager
 def backend(name: str, workdir: Path, platform_: BenchPlatform):
     """A migrated, empty database with the bench platform registered; removed afterwards."""
-    from lti_tool import registrations
     from lti_tool.db import Database
 
     if name == "sqlite":
@@ -280,22 +284,35 @@ def backend(name: str, workdir: Path, platform_: BenchPlatform):
     db = Database(b.database_url)
     try:
         db.migrate()
-        with db.session() as s:
-            registrations.add_platform(s, issuer=ISSUER, client_id=CLIENT_ID, auth_login_url=platform_.auth_url,
-                                       auth_token_url=platform_.base + "/token", key_set_url=platform_.jwks_url,
-                                       deployment_ids=[DEPLOYMENT_ID], name="Bench platform")
+        register_platform(db, platform_)
         yield b
     finally:
         db.dispose()
         if b.schema:
-            import psycopg
-            import redis
+            drop_schema(b.schema, b.redis_prefix)
 
-            with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA "{b.schema}" CASCADE')
-            client = redis.Redis.from_url(b.redis_url)
-            for key in client.scan_iter(b.redis_prefix + "*"):
-                client.delete(key)
+
+def register_platform(db, platform_: "BenchPlatform") -> None:
+    """The bench platform (issuer, client id, deployment, its JWKS URL) registered in the tool's database."""
+    from lti_tool import registrations
+
+    with db.session() as s:
+        registrations.add_platform(s, issuer=ISSUER, client_id=CLIENT_ID, auth_login_url=platform_.auth_url,
+                                   auth_token_url=platform_.base + "/token", key_set_url=platform_.jwks_url,
+                                   deployment_ids=[DEPLOYMENT_ID], name="Bench platform")
+
+
+def drop_schema(schema: str, redis_prefix: str = "") -> None:
+    """Remove a bench schema and the Redis keys under its prefix."""
+    import psycopg
+    import redis
+
+    with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    if redis_prefix:
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(redis_prefix + "*"):
+            client.delete(key)
 
 
 def available_backends(names: list[str], out: dict):
@@ -385,25 +402,92 @@ class Gunicorn:
                *(["-c", os.environ["BENCH_GUNICORN_CONFIG"]] if os.environ.get("BENCH_GUNICORN_CONFIG") else []), self.app]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=open(self.log_path, "wb"))
-        try:
-            wait_http(self.url + "/healthz")
-        except RuntimeError:
-            self.__exit__()
-            raise RuntimeError(f"{self.name} did not start: {self.log_path.read_text()[-2000:]}")
-        return self
+        return _started(self)
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def errors_logged(self) -> int:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return text.count("Traceback")
+
+
+def _started(server):
+    """The server once its /healthz answers; stopped, with its log's end in the error, if it never does."""
+    try:
+        wait_http(server.url + "/healthz")
+    except RuntimeError:
+        server.__exit__()
+        raise RuntimeError(f"{server.name} did not start: {server.log_path.read_text()[-2000:]}")
+    return server
+
+
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """SIGTERM, 20 s to finish, then SIGKILL."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class LtijsServer:
+    """The ltijs peer (bench/ltijs_peer): ``node index.js`` with NODE_ENV=production, ``workers`` Node processes
+    (cluster) on a free port, its tables in a PostgreSQL database of its own (ltijs-sequelize's migrations name
+    the ``public`` schema, so a schema of its own would not do)."""
+
+    DIR = REPO / "bench" / "ltijs_peer"
+
+    def __init__(self, platform_: "BenchPlatform", workdir: Path, workers: int = 4, name: str = "ltijs"):
+        self.name, self.workers, self.port = name, workers, free_port()
+        self.database = f"vamos_bench_ltijs_{secrets.token_hex(4)}"
+        db = urlsplit(_psycopg_url(PG_BASE_URL))
+        self.env = {**os.environ, "NODE_ENV": "production", "LTIJS_PORT": str(self.port),
+                    "LTIJS_WORKERS": str(workers), "LTIJS_KEY": secrets.token_hex(16),
+                    "LTIJS_DB_NAME": self.database, "LTIJS_DB_USER": db.username or "postgres",
+                    "LTIJS_DB_PASS": db.password or "", "LTIJS_DB_HOST": db.hostname or "127.0.0.1",
+                    "LTIJS_DB_PORT": str(db.port or 5432),
+                    "LTIJS_ISSUER": ISSUER, "LTIJS_CLIENT_ID": CLIENT_ID, "LTIJS_AUTH_URL": platform_.auth_url,
+                    "LTIJS_TOKEN_URL": platform_.base + "/token", "LTIJS_KEYSET_URL": platform_.jwks_url}
+        self.log_path = workdir / f"ltijs-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def describe(self) -> str:
+        return f"ltijs (node cluster × {self.workers}, NODE_ENV=production, ltijs-sequelize on PostgreSQL)"
+
+    @staticmethod
+    def available() -> str | None:
+        if not shutil.which("node"):
+            return "node not installed"
+        if not (LtijsServer.DIR / "node_modules" / "ltijs").is_dir():
+            return "bench/ltijs_peer/node_modules missing (make bench installs it)"
+        return postgres_available()
+
+    def __enter__(self) -> "LtijsServer":
+        import psycopg
+
+        with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.database}"')
+        self.proc = subprocess.Popen([shutil.which("node"), "index.js"], cwd=self.DIR, env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=open(self.log_path, "wb"))
+        return _started(self)
+
+    def __exit__(self, *exc) -> None:
+        stop_process(self.proc)
+        import psycopg
+
+        with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+    def errors_logged(self) -> int:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return text.count("Error")
 
 
 def tool_server(b: Backend, workdir: Path, **kw) -> Gunicorn:
@@ -508,17 +592,27 @@ async def launch_roundtrip(http, stats: Stats, platform_: BenchPlatform, login_b
     stats.add("client:sign", time.perf_counter() - began)
     cookies = cookies_from(headers)
     status, headers, body, _ = await request(http, stats, "launch", "POST", launch_base + launch_path,
-                                             expect=(200, 303), cookies=cookies,
+                                             expect=(200, 302, 303), cookies=cookies,
                                              data={"id_token": id_token, "state": query["state"]})
     if status == 200:  # the baseline answers the launch with its first page
-        return Launched(sub, launch_base, launch_base + launch_path, "", page=body)
+        return _shows_user(Launched(sub, launch_base, launch_base + launch_path, "", page=body))
     target = absolute(launch_base, headers["location"])
     sid = parse_qs(urlsplit(target).query).get("ls", [""])[0]
     launched = Launched(sub, launch_base, target, sid)
     if fetch_first_page:
-        _, _, body, _ = await request(http, stats, "first_page", "GET", target)
+        # ltijs checks its session cookie on the page after the launch; the other tools set none.
+        _, _, body, _ = await request(http, stats, "first_page", "GET", target,
+                                      cookies={**cookies, **cookies_from(headers)} or None)
         launched.page = body
         launched.csrf = find_csrf(body)
+        _shows_user(launched)
+    return launched
+
+
+def _shows_user(launched: Launched) -> Launched:
+    """A launch counts only when its page shows that launch's user (a page of another session would not)."""
+    if html.escape(display_name(launched.sub)) not in launched.page:
+        raise HttpError(f"the first page does not show the launch's user: {launched.page[:200]!r}")
     return launched
 
 

@@ -1,4 +1,5 @@
-"""Load test: simulated learners against two tool servers on different ports sharing PostgreSQL and Redis.
+"""Load test: simulated learners against several tool servers (processes on different ports, ``--servers``, 4 by
+default) sharing PostgreSQL and Redis: 1,000 learners arriving over 10 minutes (``BENCH_QUICK=1``: 40 in 40 s).
 
 Each learner arrives at its own time (arrivals spread evenly over the first 80 % of ``--duration``), starts
 the OIDC login on one server and posts the launch to the *other* (servers alternate per learner), then walks
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -38,7 +40,7 @@ def correct_answers(module) -> dict[str, list[str]]:
 async def learner_journey(n: int, http, stats: Stats, platform_, urls: list[str], module, think: tuple[float, float],
                           rng: random.Random, outcome: dict) -> None:
     sub = f"load-{n:05d}"
-    a, b = urls[n % 2], urls[(n + 1) % 2]
+    a, b = urls[n % len(urls)], urls[(n + 1) % len(urls)]
     turn = [n]
 
     def host() -> str:
@@ -114,16 +116,20 @@ async def drive(urls: list[str], platform_, learners: int, duration: float, thin
     }
 
 
-def run(learners: int, duration: float, think: tuple[float, float], workers: int, threads: int) -> dict:
+def run(learners: int, duration: float, think: tuple[float, float], workers: int, threads: int,
+        servers: int = 4) -> dict:
     reason = postgres_available()
     if reason:
         return {"skipped": reason}
-    with bench_world("postgres+redis", "load") as (b, platform_, workdir), \
-            tool_server(b, workdir, workers=workers, threads=threads, name="host-a") as host_a, \
-            tool_server(b, workdir, workers=workers, threads=threads, name="host-b") as host_b:
-        result = asyncio.run(drive([host_a.url, host_b.url], platform_, learners, duration, think))
-        result["servers"] = f"2 × gunicorn -k gthread -w {workers} --threads {threads} (ports {host_a.port}, {host_b.port})"
-        result["server_tracebacks"] = host_a.errors_logged() + host_b.errors_logged()
+    with contextlib.ExitStack() as stack:
+        b, platform_, workdir = stack.enter_context(bench_world("postgres+redis", "load"))
+        hosts = [stack.enter_context(tool_server(b, workdir, workers=workers, threads=threads, name=f"host-{i}"))
+                 for i in range(servers)]
+        result = asyncio.run(drive([h.url for h in hosts], platform_, learners, duration, think))
+        result["servers"] = (f"{servers} × gunicorn -k gthread -w {workers} --threads {threads} "
+                             f"(ports {', '.join(str(h.port) for h in hosts)})")
+        result["server_count"] = servers
+        result["server_tracebacks"] = sum(h.errors_logged() for h in hosts)
         events = db_scalar(b, "SELECT count(*) FROM progress_events WHERE sub LIKE 'load-%'")
         completed = db_scalar(b, "SELECT count(*) FROM module_progress WHERE sub LIKE 'load-%' AND completed")
         certificates = db_scalar(b, "SELECT count(*) FROM certificates")
@@ -137,15 +143,17 @@ def run(learners: int, duration: float, think: tuple[float, float], workers: int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--learners", type=int, default=30 if QUICK else 300)
-    parser.add_argument("--duration", type=float, default=40 if QUICK else 300)
+    parser.add_argument("--learners", type=int, default=40 if QUICK else 1000)
+    parser.add_argument("--duration", type=float, default=40 if QUICK else 600)
+    parser.add_argument("--servers", type=int, default=4, help="tool processes sharing PostgreSQL and Redis")
     parser.add_argument("--think-min", type=float, default=0.3 if QUICK else 0.5)
     parser.add_argument("--think-max", type=float, default=1.0 if QUICK else 3.0)
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per tool server (default 1)")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.learners, args.duration, (args.think_min, args.think_max), args.workers, args.threads)
+    result = run(args.learners, args.duration, (args.think_min, args.think_max), args.workers, args.threads,
+                 args.servers)
     if args.json:
         print(json.dumps(result))
         return

@@ -28,13 +28,18 @@ STEPS = {
                                                         ["-n", "40", "-r", "5", "--zip", "1000"]),
     "certificates_2_processes": ["bench/bench_certificates.py", "--processes", "2", "--zip", "0"]
     + (["-n", "20", "-r", "3"] if QUICK else ["-n", "40", "-r", "5"]),
+    "certificates_zip": ["bench/certificates_zip.py"],
+    "dashboard": ["bench/dashboard.py"],
     "loadtest": ["bench/loadtest.py"],
     "authoring": ["bench/authoring.py"],
+    "growth": ["bench/growth.py"],
 }
 
 TARGETS = {
-    "launch_ratio": 1.5, "launch_p95_ms": 30, "lesson_views_per_s": 400, "lesson_view_p95_ms": 50,
-    "quiz_per_s": 150, "draft_save_preview_p95_ms": 100, "publish_s": 1.0, "csv_s": 15, "xlsx_s": 90, "export_mib": 250, "certificates_per_s": 20, "load_p99_ms": 300,
+    "launch_ratio_baseline": 1.0, "launch_ratio_ltijs": 2.0, "launch_cpu_ms": 5, "launch_p95_ms": 30,
+    "lesson_views_per_s": 400, "lesson_view_p95_ms": 50, "quiz_per_s": 150, "draft_save_preview_p95_ms": 100,
+    "publish_s": 1.0, "csv_s": 15, "xlsx_s": 90, "export_mib": 250, "certificates_per_s": 20, "zip_s": 5,
+    "dashboard_p95_ms": 300, "load_p99_ms": 300, "load_learners": 1000,
 }
 
 
@@ -101,14 +106,32 @@ def markdown(results: dict) -> str:
             rows.append((f"launch ({backend})", e.get("skipped", "failed"), "", ""))
             continue
         t, b = e["tool"], e["baseline"]
-        rows.append((f"launch throughput, {backend}, {launch['concurrency']} concurrent",
+        rows.append((f"launch throughput vs pylti1p3 baseline, {backend}, {launch['concurrency']} concurrent",
                      f"{t['launches_per_s']}/s vs baseline {b['launches_per_s']}/s = "
-                     f"**{e['throughput_ratio_tool_vs_baseline']}×**", "≥ 1.5×",
-                     ok(e["throughput_ratio_tool_vs_baseline"], TARGETS["launch_ratio"], True)))
-        rows.append((f"launch latency (whole round trip), {backend}",
-                     f"p50 {t['p50_ms']} / p95 {t['p95_ms']} / p99 {t['p99_ms']} ms (baseline p50 {b['p50_ms']} / "
-                     f"p95 {b['p95_ms']} / p99 {b['p99_ms']} ms)", "p95 ≤ 30 ms",
-                     ok(t["p95_ms"], TARGETS["launch_p95_ms"], False)))
+                     f"**{e['throughput_ratio_tool_vs_baseline']}×** (per run {e.get('throughput_ratio_per_run')})",
+                     "≥ 1.0×", ok(e["throughput_ratio_tool_vs_baseline"], TARGETS["launch_ratio_baseline"], True)))
+        lj = e.get("ltijs", {})
+        if "launches_per_s" in lj:
+            rows.append((f"launch throughput vs ltijs, {backend}, {launch['concurrency']} concurrent",
+                         f"{t['launches_per_s']}/s vs ltijs {lj['launches_per_s']}/s = "
+                         f"**{e.get('throughput_ratio_tool_vs_ltijs')}×** (per run "
+                         f"{e.get('throughput_ratio_per_run_vs_ltijs')})", "≥ 2.0×",
+                         ok(e.get("throughput_ratio_tool_vs_ltijs"), TARGETS["launch_ratio_ltijs"], True)))
+        elif backend != "sqlite":
+            rows.append((f"launch throughput vs ltijs, {backend}", lj.get("skipped", "–"), "≥ 2.0×", "–"))
+        rows.append((f"server CPU per complete launch (tool + PostgreSQL/SQLite + Redis), {backend}",
+                     f"{t.get('server_cpu_ms_per_launch')} ms (baseline {b.get('server_cpu_ms_per_launch')}, ltijs "
+                     f"{lj.get('server_cpu_ms_per_launch', '–')}; load average "
+                     f"{m.get('load_average_at_start')})", "≤ 5 ms on an idle machine",
+                     ok(t.get("server_cpu_ms_per_launch"), TARGETS["launch_cpu_ms"], False)))
+        low = e.get("tool_at_latency_concurrency")
+        if low:
+            rows.append((f"launch latency (whole round trip), {backend}, {low['concurrency']} concurrent",
+                         f"p50 {low['p50_ms']} / p95 {low['p95_ms']} / p99 {low['p99_ms']} ms", "p95 ≤ 30 ms",
+                         ok(low["p95_ms"], TARGETS["launch_p95_ms"], False)))
+        rows.append((f"launch latency, {backend}, {launch['concurrency']} concurrent",
+                     f"p50 {t['p50_ms']} / p95 {t['p95_ms']} / p99 {t['p99_ms']} ms (baseline p95 {b['p95_ms']}"
+                     + (f", ltijs p95 {lj['p95_ms']}" if "p95_ms" in lj else "") + " ms)", "", ""))
     learner = r.get("learner", {})
     for backend, e in learner.get("backends", {}).items():
         if "lesson_view" not in e:
@@ -141,21 +164,37 @@ def markdown(results: dict) -> str:
         rows.append(("certificates (PDF/A-3 + VC-JWT), 1 process", f"{cert['certificates_per_second_median']}/s",
                      "≥ 20/s", ok(cert["certificates_per_second_median"], TARGETS["certificates_per_s"], True)))
         if "zip_seconds" in cert:
-            rows.append((f"ZIP of {cert['zip_certificates']} certificates (generated + zipped)",
+            rows.append((f"ZIP of {cert['zip_certificates']} certificates rendered on the spot (core, no database)",
                          f"{cert['zip_seconds']} s, {cert['zip_mib']} MiB", "", ""))
+    czip = r.get("certificates_zip", {})
+    if "seconds" in czip:
+        rows.append((f"ZIP of {czip['certificates']} stored certificates (PostgreSQL, streamed as the route does)",
+                     f"{czip['seconds']} s, {czip['mib']} MiB", "≤ 5 s", ok(czip["seconds"], TARGETS["zip_s"], False)))
+    elif czip:
+        rows.append(("ZIP of stored certificates", czip.get("skipped") or czip.get("failed", "?"), "≤ 5 s", "–"))
+    dash = r.get("dashboard", {})
+    if "under_load_ms" in dash:
+        u, q = dash["under_load_ms"], dash["quiet_all_ms"]
+        rows.append((f"dashboard, any filter, {dash['rows']:,} progress rows, while the learner benchmark runs",
+                     f"p50 {u['p50']} / p95 **{u['p95']}** ms over {dash['under_load_samples']} requests (quiet: "
+                     f"p95 {q['p95']} ms; the nine row queries of before: {dash['rows_based_unfiltered_seconds']} s)",
+                     "p95 ≤ 300 ms", ok(u["p95"], TARGETS["dashboard_p95_ms"], False)))
+    elif dash:
+        rows.append(("dashboard on rollups", dash.get("skipped") or dash.get("failed", "?"), "p95 ≤ 300 ms", "–"))
     cert2 = r.get("certificates_2_processes", {})
     if "certificates_per_second_median" in cert2:
         rows.append(("certificates, 2 processes", f"{cert2['certificates_per_second_median']}/s", "", ""))
     load = r.get("loadtest", {})
     if "latency_ms" in load:
         lat = load["latency_ms"]
-        rows.append((f"load test: {load['learners']} learners, {load['wall_seconds']} s, two tool servers",
+        rows.append((f"load test: {load['learners']} learners, {load['wall_seconds']} s, "
+                     f"{load.get('server_count', 2)} tool processes",
                      f"{load['errors']} errors, {load['lost_events']} lost events "
                      f"({load['db']['events']}/{load['expected_events']} in the database), "
                      f"p50 {lat['p50']} / p95 {lat['p95']} / p99 {lat['p99']} ms",
-                     "0 errors, 0 lost, p99 ≤ 300 ms",
+                     "1,000 learners, 0 errors, 0 lost, p99 ≤ 300 ms",
                      "met" if load["errors"] == 0 and load["lost_events"] == 0 and (lat["p99"] or 1e9) <= 300
-                     else "**not met**"))
+                     and load["learners"] >= TARGETS["load_learners"] else "**not met**"))
     elif load:
         rows.append(("load test", load.get("skipped") or load.get("failed", "?"), "", ""))
 
@@ -173,6 +212,8 @@ def markdown(results: dict) -> str:
                      f"{e['publish_s']} s (first load of the new version {e['first_load_of_new_version_s']} s)",
                      "≤ 1 s", ok(e["publish_s"], TARGETS["publish_s"], False)))
 
+    rows.append(("xAPI statements delivered to the LRS per second", "not measured here: the xAPI outbox is "
+                 "issue 19's (its benchmark joins this table when it lands)", "", "–"))
     out.append("## Figures and targets")
     out.append("")
     for i, row in enumerate(rows):
@@ -188,8 +229,8 @@ def markdown(results: dict) -> str:
                    "server CPU ms/launch | per request p95 ms |")
         out.append("|---|---|---|---|---|---|---|---|---|---|")
         for backend, e in launch["backends"].items():
-            for label in ("tool", "baseline"):
-                if label not in e:
+            for label in ("tool", "baseline", "ltijs"):
+                if "launches_per_s" not in e.get(label, {}):
                     continue
                 x = e[label]
                 per = ", ".join(f"{k} {v['p95']}" for k, v in x["runs"][0].get("per_request_ms", {}).items())
@@ -221,6 +262,23 @@ def markdown(results: dict) -> str:
         out.append("|---|---|---|---|---|")
         for k, v in load["per_request_ms"].items():
             out.append(f"| {k} | {v['n']} | {v['p50']} | {v['p95']} | {v['p99']} |")
+        out.append("")
+    growth = r.get("growth", {})
+    if growth.get("table"):
+        sizes = [f"{s['rows']:,} rows" for s in growth["sizes"]]
+        out.append("**Growth** (PostgreSQL + Redis, gunicorn 4×2; p50 (p95) in ms, the factor is the p50 of the "
+                   "largest size over the smallest's):")
+        out.append("")
+        out.append("| figure | " + " | ".join(sizes) + " | factor |")
+        out.append("|---|" + "---|" * len(sizes) + "---|")
+        for row in growth["table"]:
+            out.append(f"| {row['figure']} | " + " | ".join(row["ms"]) + f" | {row['factor']}× |")
+        out.append("")
+    if "quiet_ms" in dash:
+        out.append(f"**Dashboard** ({dash['rows']:,} progress rows → {dash['rollup_rows']:,} month counters; backfill "
+                   f"{dash['backfill_seconds']} s): quiet p50/p95 per filter — " + ", ".join(
+                       f"{k} {v['p50']}/{v['p95']} ms" for k, v in dash["quiet_ms"].items())
+                   + f"; learners meanwhile per s: {dash.get('learner_phases_per_s')}.")
         out.append("")
     failed = [k for k, v in r.items() if isinstance(v, dict) and "failed" in v]
     if failed:

@@ -198,6 +198,36 @@ def cmd_retention(args) -> int:
     return 0
 
 
+def cmd_rebuild_rollups(args) -> int:
+    """Recompute the dashboard counters from the rows (after rows were written by SQL, not by the tool);
+    ``--check`` only compares them with the figures computed from the rows, per platform."""
+    from sqlalchemy import select
+
+    from . import reports, rollups
+    from .models import ModuleProgress
+
+    _, db = _db()
+    if not args.check:
+        with db.connection() as conn:
+            count = rollups.rebuild(conn)
+        print(f"dashboard counters rebuilt from the rows: {count} counters")
+        return 0
+    with db.session() as s:
+        platforms = list(s.scalars(select(ModuleProgress.issuer).distinct()))
+    differing = []
+    for platform in platforms:
+        filters = reports.Filters(platforms=[platform])
+        rolled, rows = reports.dashboard(db, filters), reports.dashboard_from_rows(db, filters)
+        if [rolled.total.get(f) for f in reports.FACTS] != [rows.total.get(f) for f in reports.FACTS] or \
+                [(m["id"], *(m[f] for f in reports.FACTS)) for m in rolled.modules] != \
+                [(m["id"], *(m[f] for f in reports.FACTS)) for m in rows.modules if any(m[f] for f in reports.FACTS)]:
+            differing.append(platform)
+    for platform in differing:
+        print(f"counters differ from the rows: {platform} (run without --check to rebuild)")
+    print(f"{len(platforms) - len(differing)} of {len(platforms)} platform(s) agree with the rows")
+    return 1 if differing else 0
+
+
 def cmd_grant_platform(args) -> int:
     """Grant (or with --revoke take back) a further platform to a coordinator."""
     from . import coordination
@@ -307,6 +337,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     retention = lti_sub.add_parser("retention", help="pseudonymise learner data after the retention period (DSGVO)")
     retention.add_argument("--days", type=int, help="default VAMOS_RETENTION_DAYS (730)")
     retention.set_defaults(func=cmd_retention)
+
+    rebuild = lti_sub.add_parser("rebuild-rollups", help="recompute the dashboard counters from the rows")
+    rebuild.add_argument("--check", action="store_true", help="only compare the counters with the rows")
+    rebuild.set_defaults(func=cmd_rebuild_rollups)
 
     grant = lti_sub.add_parser("grant-platform", help="let a coordinator see a further platform's reports")
     grant.add_argument("--coordinator-issuer", required=True, help="issuer the coordinator launches from")

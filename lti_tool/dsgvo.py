@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from vamos_core.certificates import InvalidCode, normalize_code
 
+from . import rollups
 from .models import (
     Certificate,
     Learner,
@@ -38,6 +39,7 @@ from .models import (
     LtiUser,
     ModuleProgress,
     Organisation,
+    ProgressCourse,
     ProgressEvent,
     Registration,
     ResourceLink,
@@ -207,6 +209,8 @@ def erase(session: Session, learner: Learner) -> dict[str, int]:
     """Art. 17 for one person (see the module docstring). Returns what was deleted or changed."""
     issuer, sub = learner.issuer, learner.sub
     token = "erased:" + uuid.uuid4().hex
+    rollups.remove_person(session, learner.id)  # before the rows go: the dashboard counters they made
+    session.execute(delete(ProgressCourse).where(ProgressCourse.issuer == issuer, ProgressCourse.sub == sub))
     counts = _forget_sub(session, learner, token)
     counts["progress_events"] = session.execute(delete(ProgressEvent).where(
         ProgressEvent.issuer == issuer, ProgressEvent.sub == sub)).rowcount
@@ -252,6 +256,7 @@ def pseudonymise(session: Session, learner: Learner) -> None:
     issuer, sub = learner.issuer, learner.sub
     token = "anon:" + uuid.uuid4().hex
     _forget_sub(session, learner, token)
+    rollups.rename_sub(session, issuer, sub, token)
     session.execute(update(ModuleProgress).where(ModuleProgress.issuer == issuer, ModuleProgress.sub == sub)
                     .values(sub=token))
     # The idempotency keys are hashes over the sub: replaced by a key that derives from nothing personal.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import organisations, progress
+from . import organisations, progress, rollups
 from .db import built_once
 from .launch_validation import CONTEXT, CUSTOM, DEEP_LINKING_REQUEST, RESOURCE_LINK, ValidatedLaunch
 from .models import Learner, LearnerOrganisation, LtiContext, LtiUser, ModuleProgress, Organisation, ResourceLink, utcnow
@@ -116,8 +116,9 @@ def record_launch(session: Session, result: ValidatedLaunch, catalog, organisati
     if result.role == LEARNER and result.message_type != DEEP_LINKING_REQUEST:
         if module_id:
             # The progress row's creation is the enrolment date of reports; an existing row stays as it is.
-            _upsert(session, ModuleProgress, progress.new_row_values(issuer, sub, module_id, now), {},
-                    ["issuer", "sub", "module_id"], ["id"])
+            if _upsert(session, ModuleProgress, progress.new_row_values(issuer, sub, module_id, now), {},
+                       ["issuer", "sub", "module_id"], ["id"]) is not None:  # a new enrolment (no row on conflict)
+                rollups.enrolled(session, issuer, sub, module_id, now)
         ask_organisation = _organisation_on_launch(session, issuer, learner_id, claims, organisation_claim)
     return Recorded(user_pk, context_pk, link_pk, module_id, ask_organisation)
 

@@ -505,3 +505,52 @@ class QuizIntervention(Base):
     attempts_used: Mapped[int] = mapped_column(Integer)  # when the trainer acted
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------- dashboard rollups (issue 20)
+
+
+class ProgressRollup(Base):
+    """One counter of the coordinator dashboard (``lti_tool.rollups``), maintained in the facts' transactions."""
+
+    __tablename__ = "progress_rollups"
+
+    issuer: Mapped[str] = mapped_column(String(500), primary_key=True)
+    context_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: every course
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)  # "m": period YYYY-MM (local month)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    org_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: keine Angabe
+    fact: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # duration class, else 0
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ProgressRollupDaily(Base):
+    """The same counters per local day (grain "d"): read only for the partial months of a period filter."""
+
+    __tablename__ = "progress_rollups_daily"
+
+    issuer: Mapped[str] = mapped_column(String(500), primary_key=True)
+    context_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    org_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fact: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ProgressCourse(Base):
+    """A course a learner worked on a module from (a progress event from one of its links): the course filter of
+    the dashboard, kept once per (learner, module, course)."""
+
+    __tablename__ = "progress_courses"
+
+    issuer: Mapped[str] = mapped_column(String(500), primary_key=True)
+    sub: Mapped[str] = mapped_column(String(255), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    context_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

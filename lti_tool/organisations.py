@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import rollups
 from .models import BUNDESLAENDER, LearnerOrganisation, Organisation, utcnow
 
 DEFAULT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom#organisation"
@@ -195,7 +196,15 @@ def find(session: Session, issuer: str, value: str) -> Organisation | None:
 
 def choose(session: Session, learner_id: int, organisation_id: int | None, source: str = "learner") -> None:
     link = session.get(LearnerOrganisation, learner_id)
+    rollups.move_person(session, learner_id, link.organisation_id if link else None, organisation_id)
     if link is None:
         link = LearnerOrganisation(learner_id=learner_id)
         session.add(link)
     link.organisation_id, link.source, link.chosen_at = organisation_id, source, utcnow()
+
+
+def delete(session: Session, org_id: int) -> None:
+    """Remove an organisation from the register: its learners' links become "keine Angabe" (ON DELETE SET NULL),
+    and so do its dashboard counters."""
+    rollups.organisation_deleted(session, org_id)
+    session.delete(session.get(Organisation, org_id))

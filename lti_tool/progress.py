@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from vamos_core.completion import module_state
 from vamos_core.model import Module
 
-from . import score_sync
+from . import rollups, score_sync
 from .db import Database, built_once
 from .models import Learner as LearnerRow
 from .models import ModuleProgress, ProgressEvent, QuizIntervention, utcnow
@@ -63,10 +63,13 @@ def _insert_ignore(session: Session, learner: Learner, module_id: str) -> None:
     """Create the progress row if missing (its creation is the enrolment date of reports); the first row of
     a person also creates their ``learners`` row (the pseudonym reports show)."""
     now = utcnow()
-    result = session.execute(
-        built_once(session, ("progress-row",), lambda insert: insert(ModuleProgress.__table__).on_conflict_do_nothing()),
-        new_row_values(learner.issuer, learner.sub, module_id, now))
-    if result.rowcount:
+    # RETURNING, not rowcount: SQLAlchemy's rowcount of this statement on psycopg said 1 for a conflict too.
+    inserted = session.execute(
+        built_once(session, ("progress-row",), lambda insert: insert(ModuleProgress.__table__)
+                   .on_conflict_do_nothing().returning(ModuleProgress.__table__.c.id)),
+        new_row_values(learner.issuer, learner.sub, module_id, now)).first()
+    if inserted is not None:
+        rollups.enrolled(session, learner.issuer, learner.sub, module_id, now)  # dashboard counters
         session.execute(
             built_once(session, ("learner-row",), lambda insert: insert(LearnerRow.__table__)
                    .on_conflict_do_nothing(index_elements=["issuer", "sub"])),
@@ -201,6 +204,7 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
             check(row)
         before = score_sync.score_payload(module, row)
         was_completed = row.completed
+        facts_before = rollups.facts(row)
         event = ProgressEvent(
             issuer=learner.issuer, sub=learner.sub, module_id=module.id, kind=kind, lesson_id=lesson_id,
             data=json.dumps(data, sort_keys=True) if data is not None else None, content_version=module.version,
@@ -215,6 +219,9 @@ def _record_once(db, learner, module, kind, key, lesson_id, data, resource_link_
         _apply(s, row, module, learner)
         # Score passback (AGS): the outbox rows are part of this transaction, so no score is lost.
         scores = score_sync.enqueue(s, module, row, before, event.id)
+        # Dashboard counters: the delta of the learner's facts, in this transaction (lti_tool.rollups).
+        s.flush()
+        rollups.record_changes(s, learner.issuer, learner.sub, module.id, facts_before, row, resource_link_pk)
         # xAPI (learning record store): the event's statements, one prepared insert, same transaction.
         statements = 0
         if xapi is not None:
@@ -257,7 +264,10 @@ def recompute(db: Database, learner: Learner, module: Module) -> ModuleProgress:
     """Rebuild the learner's module state from the events (e.g. after a content update)."""
     with db.session() as s:
         row = lock_progress(s, learner, module.id)
+        facts_before = rollups.facts(row)
         _apply(s, row, module, learner)
+        s.flush()
+        rollups.record_changes(s, learner.issuer, learner.sub, module.id, facts_before, row, None)
         return row
 
 

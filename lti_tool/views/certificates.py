@@ -16,7 +16,8 @@ import io
 import time
 from datetime import timezone
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_file, session, url_for
+from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request, send_file, session,
+                   stream_with_context, url_for)
 from flask_babel import format_date
 
 from vamos_core.certificates import MEDIA_TYPE, InvalidCode, certificate_filename, normalize_code
@@ -204,8 +205,10 @@ def course_reissue(cert_id: int):
 @bp.route("/certificates.zip")
 def course_zip():
     platform, context_pk = coordinator()
-    archive, _count = certs.course_zip(tool().db, platform, context_pk, verify_url, issuer())
-    return send_file(archive, mimetype="application/zip", as_attachment=True, download_name="zertifikate.zip")
+    # Streamed while the stored PDFs are read: the first bytes leave at once, nothing is spooled to disk.
+    return Response(stream_with_context(certs.course_zip(tool().db, platform, context_pk)),
+                    mimetype="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="zertifikate.zip"'})
 
 
 # ---------------------------------------------------------------- public verification

@@ -321,7 +321,7 @@ def organisations_delete(org_id: int):
     org = _own_org(who, org_id)
     check_csrf()
     with tool().db.session() as s:
-        s.delete(s.get(Organisation, org.id))  # learners' links become "keine Angabe" (ON DELETE SET NULL)
+        organisations.delete(s, org.id)
     return redirect(session_url("coord.organisations_list") + "#register", 303)
 
 

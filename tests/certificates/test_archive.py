@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from vamos_core.certificates import IssuerSettings, certificate_filename, render_pdf, write_zip
+from vamos_core.certificates import IssuerSettings, certificate_filename, render_pdf, stream_zip, write_zip
 
 
 def test_filenames_are_ascii_and_unique_per_code(make_data):
@@ -23,6 +23,20 @@ def test_zip_holds_every_certificate(make_data):
         assert all(archive.read(n).startswith(b"%PDF-") for n in archive.namelist())
     with pytest.raises(ValueError, match="duplicate"):
         write_zip([("a.pdf", b"1"), ("a.pdf", b"2")], io.BytesIO())
+
+
+def test_streamed_zip_has_one_chunk_per_entry_and_reads_back():
+    files = [(f"zertifikat-{i}.pdf", b"%PDF-1.7 " + bytes([i]) * (1000 + i)) for i in range(5)]
+    chunks = list(stream_zip(iter(files)))
+    assert len(chunks) == len(files) + 1  # one per entry, then the central directory
+    assert len(chunks[0]) < 1300  # the first entry leaves before the second is read
+    with zipfile.ZipFile(io.BytesIO(b"".join(chunks))) as archive:
+        assert archive.testzip() is None
+        assert [(i.filename, i.compress_type) for i in archive.infolist()] == [
+            (name, zipfile.ZIP_STORED) for name, _ in files]
+        assert [archive.read(name) for name, _ in files] == [content for _, content in files]
+    with pytest.raises(ValueError, match="duplicate"):
+        list(stream_zip([("a.pdf", b"1"), ("a.pdf", b"2")]))
 
 
 def test_issuer_settings_from_environment(tmp_path):

@@ -265,6 +265,8 @@ def test_verify_revoke_reissue_and_zip(app):
         assert names == [certificate_filename(certs.certificate_data(new, lambda c: "https://x/" + c,
                                                                      certs.issuer_settings()))]
         assert z.read(names[0]) == new.pdf
+        # streamed from the stored bytes: stored, not compressed again, and whole
+        assert [i.compress_type for i in z.infolist()] == [zipfile.ZIP_STORED] and z.testzip() is None
 
 
 def test_coordinator_routes_refuse_learners_trainers_and_other_platforms(app):

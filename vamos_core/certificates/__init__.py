@@ -12,7 +12,7 @@ the credential as an attachment. Storage, the /verify page and revocation belong
 """
 from __future__ import annotations
 
-from .archive import certificate_filename, write_zip
+from .archive import archive_name, certificate_filename, stream_zip, write_zip
 from .codes import ENTROPY_BITS, InvalidCode, is_valid_code, new_code, normalize_code
 from .credential import (
     MEDIA_TYPE,
@@ -40,7 +40,7 @@ __all__ = [
     "ATTACHMENT_NAME", "ENTROPY_BITS", "MEDIA_TYPE",
     "CertificateData", "CredentialError", "InvalidCode", "IssuerSettings", "MissingFontError",
     "ModuleInfo", "SigningKey",
-    "build_credential", "certificate_filename", "generate_certificate", "german_date", "german_hours", "german_percent",
+    "archive_name", "build_credential", "certificate_filename", "generate_certificate", "german_date", "german_hours", "german_percent",
     "is_valid_code", "issue_credential", "new_code", "normalize_code", "render_pdf", "sign_credential",
-    "verify_credential", "write_zip",
+    "stream_zip", "verify_credential", "write_zip",
 ]
