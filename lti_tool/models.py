@@ -114,7 +114,26 @@ class ResourceLink(Base):
     ags_scopes: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class ScoreOutbox(Base):
+class OutboxDelivery:
+    """What every outbox row has for its delivery (``lti_tool.outbox``): state, retries with backoff, the
+    worker's lease (``claimed_by`` + ``claimed_until``) and the last error. AGS scores and xAPI statements
+    share it; each table adds what it sends."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed_permanent"
+
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ScoreOutbox(OutboxDelivery, Base):
     """A score to post to a line item (AGS), written in the same transaction as the progress event that
     changed the learner's module state; a worker sends it (``lti_tool.score_sync``).
 
@@ -130,10 +149,6 @@ class ScoreOutbox(Base):
         Index("ix_score_outbox_learner_link", "issuer", "sub", "resource_link_pk", "status"),
     )
 
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed_permanent"
-
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     registration_id: Mapped[str] = mapped_column(ForeignKey("lti_registration.id", ondelete="CASCADE"))
     issuer: Mapped[str] = mapped_column(String(500))
@@ -147,14 +162,6 @@ class ScoreOutbox(Base):
     )
     lineitem_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)  # resolved when sent
     payload: Mapped[str] = mapped_column(Text)  # JSON of the AGS score
-    status: Mapped[str] = mapped_column(String(20), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class CacheEntry(Base):
@@ -448,7 +455,7 @@ class AuthoredBlob(Base):
 # ---------------------------------------------------------------- xAPI outbox (issue 19)
 
 
-class XapiOutbox(Base):
+class XapiOutbox(OutboxDelivery, Base):
     """An xAPI statement for the learning record store, written in the transaction of the fact it reports
     (progress event, launch, certificate); a worker sends it (``lti_tool.xapi_outbox``, the outbox machinery
     of ``lti_tool.outbox`` shared with the AGS scores).
@@ -464,24 +471,12 @@ class XapiOutbox(Base):
         Index("ix_xapi_outbox_learner", "issuer", "sub"),
     )
 
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed_permanent"
-
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     statement_id: Mapped[str] = mapped_column(String(36), unique=True)
     issuer: Mapped[str] = mapped_column(String(500))
     sub: Mapped[str] = mapped_column(String(255))
     verb: Mapped[str] = mapped_column(String(30))
     payload: Mapped[str] = mapped_column(Text)  # JSON of the statement
-    status: Mapped[str] = mapped_column(String(20), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class QuizIntervention(Base):
