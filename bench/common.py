@@ -340,6 +340,34 @@ def bench_world(name: str, prefix: str):
         remove_workdir(workdir)
 
 
+@contextlib.contextmanager
+def generated_world(label: str):
+    """For benchmarks that generate their rows by SQL (dashboard, growth): a PostgreSQL schema of their own,
+    migrated, a work folder and a (not yet started) bench platform; ``(url, schema, redis_prefix, workdir,
+    platform, db)``, all removed afterwards."""
+    import psycopg
+
+    from bench.reports import schema_url  # bench.reports builds on this module
+    from lti_tool.db import Database
+
+    schema = f"vamos_bench_{label}_{secrets.token_hex(4)}"
+    url = schema_url(schema)
+    prefix = f"vamos:bench:{secrets.token_hex(4)}:"
+    with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    workdir = fresh_workdir(label)
+    platform_ = BenchPlatform(workdir)
+    db = Database(url)
+    try:
+        db.migrate()
+        yield url, schema, prefix, workdir, platform_, db
+    finally:
+        db.dispose()
+        platform_.stop()
+        remove_workdir(workdir)
+        drop_schema(schema, prefix)
+
+
 def settle(b: Backend) -> None:
     """After a bulk set-up (thousands of launches), before timed runs: VACUUM ANALYZE and a checkpoint, as pgbench
     does before each run, so the timed phase does not pay for the set-up's autovacuum and checkpoint work."""

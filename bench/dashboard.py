@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
 import sys
 import threading
 import time
@@ -27,10 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    ISSUER, PG_BASE_URL, QUICK, REDIS_URL, Backend, BenchPlatform, _psycopg_url,
-    drop_schema, fresh_workdir, latency_ms, log, postgres_available, register_platform, remove_workdir, tool_server,
+    generated_world, ISSUER, QUICK, REDIS_URL, Backend, _psycopg_url,
+    latency_ms, log, postgres_available, register_platform, tool_server,
 )
-from bench.reports import generate, schema_url  # noqa: E402
+from bench.reports import generate  # noqa: E402
 
 
 def filter_rotation(db) -> list[tuple[str, object]]:
@@ -63,19 +62,8 @@ def run(rows: int, samples: int, load_duration: float) -> dict:
     import psycopg
 
     from lti_tool import reports, rollups
-    from lti_tool.db import Database
-
-    schema = f"vamos_bench_dashboard_{secrets.token_hex(4)}"
-    url = schema_url(schema)
     out: dict = {"rows": rows, "samples_per_filter": samples}
-    with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    workdir = fresh_workdir("dashboard")
-    platform_ = BenchPlatform(workdir)
-    prefix = f"vamos:bench:{secrets.token_hex(4)}:"
-    db = Database(url)
-    try:
-        db.migrate()
+    with generated_world("dashboard") as (url, schema, prefix, workdir, platform_, db):
         with psycopg.connect(_psycopg_url(url), autocommit=True) as conn:
             generate(conn, rows)
         began = time.perf_counter()
@@ -132,11 +120,6 @@ def run(rows: int, samples: int, load_duration: float) -> dict:
         log(f"dashboard under load: {out['under_load_ms']} over {len(loaded)} samples; learners "
             f"{out['learner_phases_per_s']}")
         out["p95_ms"] = out["under_load_ms"]["p95"]
-    finally:
-        db.dispose()
-        platform_.stop()
-        remove_workdir(workdir)
-        drop_schema(schema, prefix)
     return out
 
 

@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -27,12 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    ISSUER, PG_BASE_URL, QUICK, REDIS_URL, Backend, BenchPlatform, Stats, _psycopg_url,
-    client_session, closed_loop, drop_schema, fresh_workdir, latency_ms, log, new_sub, postgres_available,
-    register_platform, remove_workdir, request,
+    generated_world, ISSUER, QUICK, REDIS_URL, Backend, Stats, _psycopg_url,
+    client_session, closed_loop, latency_ms, log, new_sub, postgres_available,
+    register_platform, request,
     settle, tool_server,
 )
-from bench.reports import generate, schema_url  # noqa: E402
+from bench.reports import generate  # noqa: E402
 
 
 async def http_figures(url: str, platform_, duration: float) -> dict:
@@ -64,19 +63,8 @@ def one_size(rows: int, duration: float, samples: int) -> dict:
     import psycopg
 
     from lti_tool import reports, rollups
-    from lti_tool.db import Database
-
-    schema = f"vamos_bench_growth_{secrets.token_hex(4)}"
-    url = schema_url(schema)
-    prefix = f"vamos:bench:{secrets.token_hex(4)}:"
-    workdir = fresh_workdir("growth")
-    platform_ = BenchPlatform(workdir)
-    with psycopg.connect(_psycopg_url(PG_BASE_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    db = Database(url)
     out: dict = {"rows": rows}
-    try:
-        db.migrate()
+    with generated_world("growth") as (url, schema, prefix, workdir, platform_, db):
         with psycopg.connect(_psycopg_url(url), autocommit=True) as conn:
             generate(conn, rows)
         with db.connection() as conn:
@@ -104,11 +92,6 @@ def one_size(rows: int, duration: float, samples: int) -> dict:
             out.update(asyncio.run(http_figures(tool.url, platform_, duration)))
             out["server_tracebacks"] = tool.errors_logged()
         log(f"growth {rows}: {out}")
-    finally:
-        db.dispose()
-        platform_.stop()
-        remove_workdir(workdir)
-        drop_schema(schema, prefix)
     return out
 
 
