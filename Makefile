@@ -40,13 +40,13 @@ $(NPM_STAMP): package.json package-lock.json
 venv install: $(STAMP)
 
 validate: $(STAMP)
-	$(VENV)/bin/vamos validate course_content
+	$(VENV)/bin/vamos validate --reading-aids course_content
 
 # Debian packages (Chromium, fonts, poppler) are installed as root or named with the apt command
 # (.ci/system-packages); pytest ends with a summary of skipped tests and their reasons (tests/conftest.py).
 test: $(STAMP) $(NPM_STAMP)
 	@.ci/system-packages $(PY)
-	$(VENV)/bin/vamos validate course_content
+	$(VENV)/bin/vamos validate --reading-aids course_content
 	$(PY) -m pytest -q tests
 
 # Ports: TOOL_PORT=8001 LMS_PORT=8000 make demo

@@ -137,7 +137,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
 
     staff_nav.init_app(app)
 
-    from .views import advantage, authoring, certificates, coordination, credentials, interventions, launch, learn, pages
+    from .views import advantage, authoring, certificates, coordination, credentials, interventions, launch, learn, pages, preferences, reading
 
     app.register_blueprint(advantage.bp)
     app.register_blueprint(launch.bp)
@@ -149,6 +149,8 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     app.register_blueprint(coordination.choice_bp)
     app.register_blueprint(authoring.bp)
     app.register_blueprint(interventions.bp)
+    app.register_blueprint(preferences.bp)
+    app.register_blueprint(reading.bp)
     _register_error_pages(app)
     _register_security_headers(app)
     app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)

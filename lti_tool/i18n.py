@@ -1,29 +1,38 @@
-"""Interface language: German by default, any language with a catalog in ``translations/``.
+"""Interface language: seven languages (de, en, ar, fa, tr, ru, uk), chosen per request.
 
-The language comes from the launch's ``launch_presentation.locale`` claim (kept in the launch session),
-e.g. ``en-US`` → ``en``. A locale without a catalog falls back to German. The text direction follows
-the chosen language, so an Arabic or Farsi catalog needs no template change.
+Order (issue 17): the learner's own choice (the language switch; kept on their learner row and cached in the
+launch session) → the launch's ``launch_presentation.locale`` claim (``en-US`` → ``en``) → for visitors without
+a launch (verification pages) a chosen-language cookie, then the browser's ``Accept-Language`` → German.
+Arabic and Farsi pages are ``dir="rtl"``; lesson content stays German and is marked ``lang="de"``.
+
+Numbers inside translated sentences are written in the locale's digits (``vamos_core.locale_format``): the
+template ``_``/``ngettext`` format numeric variables before interpolation, so ``%(n)d`` reads "۳" in Farsi.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel, get_locale, get_translations
+from jinja2 import pass_context
 from markupsafe import Markup
-from babel.dates import format_date as babel_date
-from babel.dates import format_datetime as babel_datetime
-from flask_babel import Babel, format_decimal, get_locale
+
+from vamos_core import locale_format
+from vamos_core.languages import ENDONYMS, INTERFACE_LANGUAGES, TRANSLATED_LANGUAGES, base_language
+from vamos_core.languages import text_direction as _direction
 
 DEFAULT = "de"
 TRANSLATIONS = Path(__file__).parent / "translations"
-RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "dv", "sd", "ug", "yi"}
+LANGUAGE_COOKIE = "vamos_lang"  # only for visitors without a launch session (public pages)
+LOCAL_TZ = ZoneInfo("Europe/Berlin")  # the programme's users are in Germany; the database stores naive UTC
 
 
 def available_languages() -> list[str]:
     found = {p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file()}
-    return sorted(found | {DEFAULT})
+    return [code for code in INTERFACE_LANGUAGES if code in found | {DEFAULT}]
 
 
 def match_locale(requested: str | None, available: list[str]) -> str:
@@ -37,7 +46,41 @@ def match_locale(requested: str | None, available: list[str]) -> str:
     return language if language in available else DEFAULT
 
 
-LOCAL_TZ = ZoneInfo("Europe/Berlin")  # the programme's users are in Germany; the database stores naive UTC
+def text_direction(locale: str) -> str:
+    return _direction(locale)
+
+
+def chosen_language(languages: list[str]) -> str:
+    """The interface language of this request (see the module docstring for the order)."""
+    if session.get("sub"):
+        if "ui_language" not in session:
+            _load_preferences()
+        if session.get("ui_language") in languages:
+            return session["ui_language"]
+        return match_locale(session.get("locale"), languages)
+    cookie = request.cookies.get(LANGUAGE_COOKIE)
+    if cookie in languages:
+        return cookie
+    if session.get("locale"):
+        return match_locale(session.get("locale"), languages)
+    return request.accept_languages.best_match(languages, default=DEFAULT)
+
+
+def _load_preferences() -> None:
+    """Once per launch session: the learner's stored choices (one query; then the session holds them)."""
+    from . import preferences
+
+    language, reading = preferences.load(current_app.extensions["vamos"].db, session["issuer"], session["sub"])
+    session["ui_language"] = language
+    session["reading"] = reading.encode()
+
+
+def format_locale() -> str:
+    """The locale for numbers and dates: the launch's own locale (``ar-EG``: Arabic-Indic digits) when it is
+    the interface language with a region, else the interface language."""
+    interface = str(get_locale() or DEFAULT)
+    claimed = (session.get("locale") or "").replace("-", "_") if has_request_context() else ""
+    return claimed if claimed and base_language(claimed) == interface else interface
 
 
 def _local(moment: datetime) -> datetime:
@@ -47,58 +90,102 @@ def _local(moment: datetime) -> datetime:
 
 def local_date(moment: datetime) -> str:
     """A stored UTC time as a date people read, in Germany's time zone and the interface language."""
-    return babel_date(_local(moment).date(), "long", locale=str(get_locale() or DEFAULT))
+    return locale_format.long_date(_local(moment), format_locale())
 
 
-def local_datetime(moment: datetime) -> str:
-    """Date and time in Germany's time zone (e.g. ``02.12.2026, 17:05``), with the zone named by the page."""
-    return babel_datetime(_local(moment), "dd.MM.yyyy, HH:mm", locale=str(get_locale() or DEFAULT))
+def local_datetime(moment: datetime | None) -> str:
+    """Date and time in Germany's time zone, as the interface language writes them (the page names the zone)."""
+    if moment is None:
+        return ""
+    return locale_format.short_datetime(_local(moment).replace(tzinfo=None), format_locale())
 
 
-def text_direction(locale: str) -> str:
-    return "rtl" if locale.split("_")[0].lower() in RTL_LANGUAGES else "ltr"
+def pct(value) -> str:
+    """A score or percentage for people: one decimal at most, in the interface language (66,7 / ۶۶٫۷)."""
+    return locale_format.number(float(value or 0), format_locale())
+
+
+def number(value) -> str:
+    return locale_format.number(value, format_locale())
+
+
+def month(period: str) -> str:
+    return locale_format.month(period, format_locale())
+
+
+_INTEGER_FIELD = re.compile(r"%\((\w+)\)[di]")
+
+
+def _localised(variables: dict) -> dict:
+    where = format_locale()
+    return {key: locale_format.number(value, where) if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else value for key, value in variables.items()}
+
+
+def _interpolate(context, text: str, variables: dict):
+    """What Jinja's newstyle gettext does (autoescape, then ``%``), with numbers in the locale's digits."""
+    text = _INTEGER_FIELD.sub(r"%(\1)s", text)
+    if context.eval_ctx.autoescape:
+        return Markup(text) % _localised(variables)
+    return text % _localised(variables)
+
+
+@pass_context
+def _gettext(context, string: str, **variables):
+    return _interpolate(context, get_translations().ugettext(string), variables)
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("num", num)
+    return _interpolate(context, get_translations().ungettext(singular, plural, num), variables)
 
 
 def init_app(app: Flask) -> None:
     languages = available_languages()
+    app.config["VAMOS_LANGUAGES"] = languages
 
     def select_locale() -> str:
-        return match_locale(session.get("locale"), languages)
+        return chosen_language(languages) if has_request_context() else DEFAULT
 
     Babel(app, locale_selector=select_locale, default_locale=DEFAULT, default_translation_directories=str(TRANSLATIONS))
+    app.jinja_env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
 
-    def pct(value) -> str:
-        """A score or percentage for people: one decimal at most, in the interface language (66,7)."""
-        return format_decimal(round(float(value or 0), 1), format="#,##0.#")
+    for name, function in (("pct", pct), ("number", number), ("month", month), ("local_date", local_date),
+                           ("local_datetime", local_datetime), ("berlin", local_datetime)):
+        app.jinja_env.filters[name] = function
 
-    app.jinja_env.filters["pct"] = pct
-    app.jinja_env.filters["local_date"] = local_date
-    app.jinja_env.filters["local_datetime"] = local_datetime
+    def ui_lang() -> str:
+        return str(get_locale() or DEFAULT).replace("_", "-")
 
-    def berlin(value) -> str:
-        """A stored UTC time as people in Germany read it (Europe/Berlin), in the interface language."""
-        from datetime import timezone
-        from zoneinfo import ZoneInfo
+    def content_lang(module) -> Markup:
+        """``lang``/``dir`` for the module's own text when it differs from the interface language
+        (WCAG 3.1.2: a German lesson inside an Arabic interface is read with German rules, left to right)."""
+        content = getattr(module, "language", DEFAULT) or DEFAULT
+        if base_language(content) == base_language(ui_lang()):
+            return Markup("")
+        return Markup(' lang="%s" dir="%s"') % (content, text_direction(content))
 
-        from flask_babel import format_datetime as babel_datetime
+    def content_text(text, language: str = DEFAULT) -> Markup:
+        """German content (a module or lesson title) inside interface text: isolated and marked (``<bdi lang>``),
+        so screen readers switch language and an Arabic sentence keeps its order around it."""
+        if text is None or text == "":
+            return Markup("")
+        if base_language(language) == base_language(ui_lang()):
+            return Markup.escape(text)
+        return Markup('<bdi lang="%s" dir="%s">%s</bdi>') % (language, text_direction(language), text)
 
-        if value is None:
-            return ""
-        aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-        return babel_datetime(aware.astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None), "short")
+    app.jinja_env.filters["content"] = content_text
 
-    app.jinja_env.filters["berlin"] = berlin
+    # Globals, not a context processor: macros imported without context (``{% from … import %}``) see them too.
+    app.jinja_env.globals.update(content_lang=content_lang, ui_lang=ui_lang, ui_dir=lambda: text_direction(ui_lang()),
+                                 interface_languages=languages, language_names=ENDONYMS,
+                                 translated_languages=TRANSLATED_LANGUAGES)
 
     @app.context_processor
     def language():
-        locale = str(get_locale() or DEFAULT)
+        from .preferences import Reading
 
-        def content_lang(module) -> Markup:
-            """``lang``/``dir`` for the module's own text when it differs from the interface language
-            (WCAG 3.1.2: a German lesson inside an English interface is read with German rules)."""
-            content = getattr(module, "language", DEFAULT) or DEFAULT
-            if content.split("-")[0] == locale.split("_")[0]:
-                return Markup("")
-            return Markup(' lang="%s" dir="%s"') % (content, text_direction(content))
-
-        return {"html_lang": locale.replace("_", "-"), "html_dir": text_direction(locale), "content_lang": content_lang}
+        language = ui_lang()  # first: choosing the language loads the learner's stored choices into the session
+        reading = Reading.decode(session.get("reading")) if has_request_context() else Reading()
+        return {"html_lang": language, "html_dir": text_direction(language), "reading": reading}

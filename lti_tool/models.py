@@ -260,6 +260,9 @@ class Learner(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     role: Mapped[str | None] = mapped_column(String(20), nullable=True)  # VAMOs role of the latest launch
     last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)  # latest launch (retention)
+    # The learner's own choices (issue 17), kept across launches: interface language and reading settings.
+    ui_language: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reading: Mapped[str | None] = mapped_column(String(100), nullable=True)  # preferences.Reading.encode()
 
     @property
     def subject_id(self) -> str:

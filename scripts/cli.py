@@ -15,6 +15,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [Path("course_content")]
     with tempfile.TemporaryDirectory(prefix="vamos-validate-") as tmp:
         modules, problems = validate_paths([_unpacked(p, Path(tmp)) if p.suffix == ".zip" and p.is_file() else p for p in paths])
+        if args.reading_aids:
+            from vamos_core.reading_aids import reading_aid_problems
+
+            problems += reading_aid_problems(modules)
         problems = [_zip_relative(p, Path(tmp)) for p in problems]
     for problem in sorted(set(problems)):
         print(problem, file=sys.stderr if not args.stdout else sys.stdout)
@@ -80,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="validate course content (all problems as file:line: field: message)")
     validate.add_argument("paths", nargs="*", help="content root(s), module folder(s) or module ZIP(s); default: course_content")
+    validate.add_argument("--reading-aids", action="store_true",
+                          help="also require the reading aids of published modules: every glossary term translated "
+                               "into every interface language, a plain summary per lesson")
     validate.add_argument("--stdout", action="store_true", help="print problems to stdout instead of stderr")
     validate.set_defaults(func=cmd_validate)
 

@@ -50,7 +50,8 @@ def _objectives(objectives: Iterable[Objective]) -> list[dict]:
 
 
 def _glossary(terms: Iterable[GlossaryTerm]) -> list[dict]:
-    return [{"id": t.id, "term": t.term, "definition": t.definition, "aliases": list(t.aliases)} for t in terms]
+    return [{"id": t.id, "term": t.term, "definition": t.definition, "aliases": list(t.aliases),
+             "translations": dict(t.translations)} for t in terms]
 
 
 def _sources(sources: Iterable[Source]) -> list[dict]:
@@ -126,6 +127,7 @@ def lesson_fields(module: Module, lesson: Lesson) -> dict[str, Any]:
         "objectives": _objectives(by_id[o] for o in lesson.objectives if o in by_id),
         "downloads": [{"file": d.file, "title": d.title} for d in lesson.downloads],
         "media": lesson_media(module, lesson),
+        "plain_summary": lesson.plain_summary,
         "markdown": lesson.body_markdown,
         "video": video,
         "video_transcript": transcript,
@@ -207,6 +209,7 @@ def lesson_from_fields(values: dict[str, Any]) -> Lesson:
         word_count=count_words(markdown),
         video=video_from_fields(values),
         checks=tuple(question_from_data({**c, "points": 1}) for c in values.get("checks") or ()),
+        plain_summary=(values.get("plain_summary") or "").strip(),
     )
 
 
@@ -264,7 +267,9 @@ def module_from_fields(overview: dict[str, Any], lessons: list[dict[str, Any]], 
 
 
 def _terms(items) -> tuple[GlossaryTerm, ...]:
-    return tuple(GlossaryTerm(t["id"], t["term"], t["definition"], tuple(t.get("aliases") or ())) for t in items or ())
+    return tuple(GlossaryTerm(t["id"], t["term"], t["definition"], tuple(t.get("aliases") or ()),
+                              tuple((code, text) for code, text in (t.get("translations") or {}).items() if text))
+                 for t in items or ())
 
 
 def _source_list(items) -> tuple[Source, ...]:

@@ -14,6 +14,7 @@ from .model import (
     AttemptScoring, Catalog, CertificateSettings, CompletionRule, Download, GlossaryTerm, Lesson, Module,
     MultipleScoring, Objective, Option, Question, QuestionType, Quiz, QuizDisplay, QuizSettings, Source,
 )
+from .languages import TRANSLATED_LANGUAGES
 from .problems import ContentError, Problem, ProblemList
 from .yaml_lines import LineDict, LineList, YamlSyntaxError, load_yaml
 
@@ -72,6 +73,7 @@ LESSON_SPEC = {
     "downloads": s.Field(list, required=False),
     "video": s.Field(dict, required=False),  # lesson_video.VIDEO_SPEC
     "checks": s.Field(list, required=False),  # CHECK_SPEC, at most MAX_CHECKS_PER_LESSON
+    "plain_summary": s.Field(str, required=False, check=s.non_empty),  # "Kurz und einfach"
 }
 DOWNLOAD_SPEC = {"file": s.Field(str, check=s.non_empty), "title": s.Field(str, check=s.non_empty)}
 QUESTION_SPEC = {
@@ -97,6 +99,7 @@ GLOSSARY_SPEC = {
     "term": s.Field(str, check=s.non_empty),
     "aliases": s.Field(list, required=False),
     "definition": s.Field(str, check=s.non_empty),
+    "translations": s.Field(dict, required=False),  # {language: term}, languages.TRANSLATED_LANGUAGES
 }
 
 
@@ -381,7 +384,7 @@ class _ModuleLoader:
             id=meta["id"], title=meta["title"].strip(), minutes=meta["minutes"],
             objectives=tuple(o for o in meta["objectives"] if isinstance(o, str)), body_markdown=body,
             body_line=body_line, downloads=tuple(downloads), word_count=count_words(body),
-            video=video, checks=checks,
+            video=video, checks=checks, plain_summary=(meta.get("plain_summary") or "").strip(),
         )
 
     # -- lesson media and checks (issue 18: figures are checked in check_figures, videos in lesson_video) ----
@@ -457,6 +460,16 @@ class _ModuleLoader:
             scoring=MultipleScoring(scoring) if scoring in {m.value for m in MultipleScoring} else MultipleScoring.PARTIAL,
         )
 
+    def term_translations(self, item: LineDict, index: int, out: ProblemList) -> tuple[tuple[str, str], ...]:
+        translations = item.get("translations")
+        if not isinstance(translations, dict):
+            return ()
+        for code, message in _term_translations_problems(translations):
+            line = translations.line_of(code) if hasattr(translations, "line_of") else item.line_of("translations")
+            out.add(line, f"terms[{index}].translations.{code}", message)
+        return tuple((code, translations[code].strip()) for code in TRANSLATED_LANGUAGES
+                     if isinstance(translations.get(code), str) and translations[code].strip())
+
     # -- glossary -------------------------------------------------------------------------------------------
 
     def glossary(self, path: Path) -> tuple[GlossaryTerm, ...]:
@@ -475,9 +488,22 @@ class _ModuleLoader:
             if not all(isinstance(a, str) and a.strip() for a in aliases):
                 out.add(item.line_of("aliases"), f"terms[{index}].aliases", "must be a list of non-empty texts")
                 continue
+            translations = self.term_translations(item, index, out)
             if _complete(item, GLOSSARY_SPEC):
-                terms.append(GlossaryTerm(item["id"], item["term"].strip(), item["definition"].strip(), tuple(a.strip() for a in aliases)))
+                terms.append(GlossaryTerm(item["id"], item["term"].strip(), item["definition"].strip(),
+                                          tuple(a.strip() for a in aliases), translations))
         return tuple(terms)
+
+
+def _term_translations_problems(translations) -> list[tuple[str | None, str]]:
+    """(language or None, message) for each problem of a term's ``translations`` mapping."""
+    problems = []
+    for code, text in translations.items():
+        if code not in TRANSLATED_LANGUAGES:
+            problems.append((code, f"unknown language '{code}' (allowed: {', '.join(TRANSLATED_LANGUAGES)})"))
+        elif not isinstance(text, str) or not text.strip():
+            problems.append((code, "must be a non-empty text"))
+    return problems
 
 
 def _complete(item: LineDict, spec: dict[str, s.Field]) -> bool:

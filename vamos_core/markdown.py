@@ -177,7 +177,30 @@ def render_markdown(
     """Render lesson Markdown to sanitized HTML. ``media_url`` maps ``media/x.png`` to the adapter's URL;
     ``media_size`` gives an image's intrinsic size (``figures.image_size``) for width/height attributes."""
     raw = markdown_parser().render(protect_gender_star(text), {"media_url": media_url, "media_size": media_size})
-    return sanitize_html(_shift_headings(raw))
+    return scrollable_tables(sanitize_html(_shift_headings(raw)))
+
+
+_TABLE_RE = re.compile(r"<table>(.*?)</table>", re.S)
+_HEADER_CELL_RE = re.compile(r"<th[^>]*>(.*?)</th>", re.S)
+
+
+def scrollable_tables(fragment: str) -> str:
+    """Each table in a labelled region that takes keyboard focus: a wide table scrolls sideways on a phone and
+    keyboard users must be able to scroll it too (WCAG 2.1.1, axe ``scrollable-region-focusable``). The label
+    names the table by its column headings, in the lesson's language."""
+    count = 0
+
+    def wrap(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        headings = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in _HEADER_CELL_RE.findall(match.group(1))]
+        label = f"Tabelle {count}" + (": " + ", ".join(h for h in headings if h) if any(headings) else "")
+        if len(label) > 120:
+            label = label[:117].rstrip(", ") + " …"
+        return (f'<div class="table-wrap" role="region" tabindex="0" aria-label="{html.escape(label, quote=True)}">'
+                f"{match.group(0)}</div>")
+
+    return _TABLE_RE.sub(wrap, fragment)
 
 
 def sanitize_html(fragment: str) -> str:

@@ -76,6 +76,7 @@ class Lesson:
     word_count: int = 0
     video: Video | None = None
     checks: tuple["Question", ...] = ()  # ungraded questions inside the lesson (immediate feedback, no score)
+    plain_summary: str = ""  # "Kurz und einfach": the lesson in a few plain sentences (A2–B1), shown at its top
 
     def check(self, check_id: str) -> "Question | None":
         return next((c for c in self.checks if c.id == check_id), None)
@@ -142,6 +143,12 @@ class GlossaryTerm:
     term: str
     definition: str
     aliases: tuple[str, ...] = ()
+    # The term in the learners' interface languages, ((language, text), …); the German term stays the entry.
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def translation(self, language: str | None) -> str | None:
+        wanted = (language or "").replace("-", "_").split("_")[0].lower()
+        return next((text for code, text in self.translations if code == wanted), None)
 
 
 @dataclass(frozen=True)

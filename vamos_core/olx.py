@@ -93,7 +93,7 @@ SCALARS: dict[str, dict[str, type]] = {
 # Long texts are child elements (Markdown keeps its line breaks there).
 TEXTS = {
     "vamos_module": ("title", "summary", "target_group", "disclaimer", "advice", "legal_status"),
-    "vamos_lesson": ("markdown", "video_transcript"),
+    "vamos_lesson": ("plain_summary", "markdown", "video_transcript"),
     "vamos_quiz": (),
 }
 
@@ -159,6 +159,8 @@ def write_block_element(node, tag: str, values: dict) -> None:
         child(element, "definition", term["definition"])
         for alias in term.get("aliases") or ():
             child(element, "alias", alias)
+        for language, text in (term.get("translations") or {}).items():
+            child(element, "translation", text, lang=language)
     for lesson in values.get("lessons") or ():
         child(node, "lesson", id=lesson["id"], title=lesson["title"])
     # The lesson's video: <lesson_video> (not <video>, which is Open edX's own video block in OLX).
@@ -204,7 +206,9 @@ def read_block_element(node) -> dict:
         "sources": [{"id": e.get("id", ""), "title": e.get("title", ""), "url": e.get("url", "")}
                     for e in _children(node, "source")],
         "glossary": [{"id": e.get("id", ""), "term": e.get("term", ""), "definition": _text(e, "definition") or "",
-                      "aliases": [a.text or "" for a in _children(e, "alias")]} for e in _children(node, "term")],
+                      "aliases": [a.text or "" for a in _children(e, "alias")],
+                      "translations": {t.get("lang", ""): t.text or "" for t in _children(e, "translation")}}
+                     for e in _children(node, "term")],
         "lessons": [{"id": e.get("id", ""), "title": e.get("title", "")} for e in _children(node, "lesson")],
         "questions": [_read_question(e) for e in _children(node, "question")],
         "checks": [_read_check(e) for e in _children(node, "check")],

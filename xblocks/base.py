@@ -22,6 +22,8 @@ from xblock.validation import ValidationMessage
 
 from vamos_core.olx import XBLOCK_TAGS, read_block_element, write_block_element
 
+from vamos_core.languages import base_language, text_direction
+
 from .i18n import _
 
 log = logging.getLogger(__name__)
@@ -110,8 +112,23 @@ class VamosBlockBase(XBlock):
         return frag
 
     def page_language(self) -> str:
+        """The language of the content (German): marked on the lesson text, quiz questions and titles."""
         language = getattr(self, "language", "")
         return language if isinstance(language, str) and language else "de"
+
+    def ui_language(self) -> str:
+        """The learner's interface language as the platform set it (Django's active language; issue 17)."""
+        try:
+            from django.utils.translation import get_language
+        except ImportError:  # pragma: no cover - every Open edX runtime has Django
+            return "en"
+        return base_language(get_language()) or "en"
+
+    def language_context(self) -> dict[str, str]:
+        """``lang``/``dir`` of the block (interface) and of its German content, for the templates."""
+        ui = self.ui_language()
+        return {"ui_lang": ui, "ui_dir": text_direction(ui), "lang": self.page_language(),
+                "lang_dir": text_direction(self.page_language())}
 
     def replace_urls(self, html: str) -> str:
         """``/static/…`` → the course's asset URLs where the platform offers it (mobile data has no page wrapper)."""

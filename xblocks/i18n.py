@@ -1,4 +1,4 @@
-"""Interface strings in German and English.
+"""Interface strings in the seven interface languages (vamos_core.languages).
 
 The blocks translate through the runtime's ``i18n`` service. Open edX's ``XBlockI18nService`` finds the catalogs
 shipped in this package (``translations/<lang>/LC_MESSAGES/text.mo``, domain ``text``) by itself; the SDK workbench
@@ -14,9 +14,11 @@ import gettext
 from functools import lru_cache
 from pathlib import Path
 
+from vamos_core.languages import INTERFACE_LANGUAGES
+
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 DOMAIN = "text"
-LANGUAGES = ("de", "en")
+LANGUAGES = INTERFACE_LANGUAGES
 
 
 def _(text: str) -> str:

@@ -56,6 +56,9 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
     sources = List(help=_("Sources of the module (cited as [id] in the text)."), scope=Scope.content, default=[])
     video = Dict(help=_("Video of the lesson (files below media/ or an https URL, poster, captions, transcript)."),
                  scope=Scope.content, default={})
+    plain_summary = String(display_name=_("In short and simple"),
+                           help=_("The lesson in three to five plain German sentences (A2–B1), shown at its top."),
+                           scope=Scope.content, default="", multiline_editor=True)
     video_transcript = String(help=_("Transcript of the lesson video (Markdown), shown below the player."),
                               scope=Scope.content, default="")
     checks = List(help=_("Ungraded questions inside the lesson with immediate feedback (at most two)."),
@@ -99,7 +102,9 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
             "minutes": self._("About {minutes} minutes").format(minutes=self.minutes) if self.minutes else "",
             "error": self._("Could not save. Please try again."),
             "public": self._("Sign in and enrol to mark lessons as done and take the quiz."),
+            "plain_summary": self._("In short and simple"),
         }
+        ui = self.ui_language()
         body, terms, sources, video, checks = "", [], [], "", ""
         if rendered is not None:
             _module, lesson, page = rendered
@@ -112,12 +117,14 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
             "checks": checks,
             "objectives": [o["text"] for o in self.objectives],
             "downloads": [{"title": d["title"], "url": f"{media_url_prefix()}/{d['file']}"} for d in self.downloads],
-            "terms": [{"anchor": f"begriff-{term.id}", "term": term.term, "definition": term.definition} for term in terms],
+            "terms": [{"anchor": f"begriff-{term.id}", "term": term.term, "definition": term.definition,
+                       "translation": term.translation(ui) if ui != self.page_language() else None} for term in terms],
+            "plain_summary": self.plain_summary,
             "sources": [{"anchor": f"quelle-{s.id}", "id": s.id, "title": s.title, "url": s.url} for s in sources],
             "done": self.done and not public,
             "public": public,
             "notice": "" if body else self._("This lesson has no content yet."),
-            "lang": self.page_language(),
+            **self.language_context(),
             "t": t,
         }
 

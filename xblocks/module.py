@@ -211,9 +211,12 @@ class ModuleBlock(StudioContainerXBlockMixin, VamosBlockBase):
         html = self.render_template("templates/module.html", {
             "t": t,
             "m": module,
+            **self.language_context(),
             "lang": module.language,
             "objectives": [o.text for o in module.objectives],
-            "glossary": sorted(module.glossary, key=lambda g: g.term.lower()),
+            "glossary": [{"term": g.term, "definition": g.definition,
+                          "translation": g.translation(self.ui_language()) if self.ui_language() != module.language else None}
+                         for g in sorted(module.glossary, key=lambda g: g.term.lower())],
             "parts": parts,
             "public": public,
             "progress_html": "" if public else self.render_template(

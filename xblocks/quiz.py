@@ -239,7 +239,7 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
             "no_attempts": self._("You have used all attempts."),
             "not_available": self._("This quiz has no questions yet. Please tell the course team."),
             "public": self._("Sign in and enrol to take the quiz."),
-            "rule": self._("You pass with {score} % of the points.").format(score=_num(self.passing_score)),
+            "rule": self._("You pass with {score} percent of the points.").format(score=_num(self.passing_score)),
             "attempts_rule": (self._("Attempts: {max}.").format(max=self.max_attempts) if self.max_attempts
                               else self._("Unlimited attempts.")),
         }
@@ -257,7 +257,8 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
         quiz = self.quiz()
         t = self.strings()
         if not quiz.questions:
-            html = self.render_template("templates/quiz.html", {"t": t, "available": False, "title": self.display_name})
+            html = self.render_template("templates/quiz.html", {"t": t, "available": False, "title": self.display_name,
+                                                                **self.language_context()})
             return self.fragment(html, None)
         history = self.history()
         result = self.result_context(quiz, history[-1]) if history else None
@@ -267,7 +268,7 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
             "t": t,
             "available": True,
             "title": self.display_name,
-            "lang": self.page_language(),
+            **self.language_context(),
             "questions": self.question_items(quiz),
             "one_per_page": one_per_page,
             "result_html": self.render_template("templates/quiz_result.html", {"t": t, "r": result}) if result else "",
@@ -279,7 +280,7 @@ class QuizBlock(ScorableXBlockMixin, VamosBlockBase):
     def public_view(self, context=None):  # pylint: disable=unused-argument
         t = self.strings()
         html = self.render_template("templates/quiz.html", {"t": t, "available": False, "public": True,
-                                                            "title": self.display_name})
+                                                            "title": self.display_name, **self.language_context()})
         return self.fragment(html, None)
 
     def author_view(self, context=None):  # pylint: disable=unused-argument

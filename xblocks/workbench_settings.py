@@ -11,6 +11,8 @@ from pathlib import Path
 from workbench.settings import *  # noqa: F401,F403
 from workbench.settings import LOGGING, WORKBENCH
 
+from vamos_core.languages import ENDONYMS, INTERFACE_LANGUAGES
+
 STATE_DIR = Path(os.environ.get("VAMOS_WORKBENCH_DIR", "instance/workbench")).resolve()
 STATE_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -19,7 +21,7 @@ LOGGING["handlers"]["logfile"]["filename"] = str(STATE_DIR / "workbench.log")
 DJFS = {"type": "osfs", "directory_root": str(STATE_DIR / "djpyfs"), "url_root": "/static/djpyfs"}
 
 LANGUAGE_CODE = os.environ.get("VAMOS_WORKBENCH_LANGUAGE", "de")
-LANGUAGES = [("de", "Deutsch"), ("en", "English")]
+LANGUAGES = [(code, ENDONYMS[code]) for code in INTERFACE_LANGUAGES]
 
 # Hide the SDK's sample blocks from the scenario list (they stay installed: vertical_demo holds a whole module).
 EXCLUDED_XBLOCKS = {

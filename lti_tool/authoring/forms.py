@@ -9,6 +9,7 @@ from typing import Callable, Mapping
 
 from vamos_core.authoring import document
 from vamos_core.authoring.folder import normalise_text
+from vamos_core.languages import TRANSLATED_LANGUAGES
 
 from .service import Refused
 
@@ -122,6 +123,12 @@ def glossary_change(form: Mapping) -> Change:
                 item["aliases"] = aliases
             else:
                 item.pop("aliases", None)
+            translations = {code: _text(form, f"term-{i}-translation-{code}") for code in TRANSLATED_LANGUAGES}
+            translations = {code: text for code, text in translations.items() if text}
+            if translations:
+                item["translations"] = translations
+            else:
+                item.pop("translations", None)
             return item
 
         doc["glossary"]["terms"] = _keep_rows(form, "term", document.terms(doc), term)
@@ -139,6 +146,11 @@ def lesson_change(form, lesson_id: str) -> Change:
         meta = lesson["meta"]
         meta["title"] = _text(form, "title")
         meta["minutes"] = number(form.get("minutes"))
+        summary = _text(form, "plain_summary")
+        if summary:
+            meta["plain_summary"] = summary
+        else:
+            meta.pop("plain_summary", None)
         known = {o.get("id") for o in doc["module"].get("objectives") or []}
         meta["objectives"] = [o for o in form.getlist("objectives") if o in known]
         files = doc.get("files", {})

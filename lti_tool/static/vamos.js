@@ -19,6 +19,25 @@
   if (window.ResizeObserver) { new ResizeObserver(sendSize).observe(document.body); }
   sendSize();
 
+  // Status messages (WCAG 4.1.3): the live region is empty at load and gets its text a moment later, so screen
+  // readers announce it ("Lektion abgeschlossen", "Sprache gewechselt").
+  var live = document.getElementById("live-status");
+  if (live && live.getAttribute("data-message")) {
+    window.setTimeout(function () { live.textContent = live.getAttribute("data-message"); }, 250);
+  }
+  // After each step the new page's heading takes the focus, so keyboard and screen-reader users start at the
+  // content, not at the top of the frame; a fragment (#frage-3) or an autofocus field keeps its own target.
+  // A refused form's error summary (role=alert) comes first: it says what to fix and links to the fields.
+  var heading = document.querySelector("main .error-summary[role=alert]") || document.querySelector("main h1");
+  if (heading && !window.location.hash && !document.querySelector("[autofocus]")) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-print]") : null;
+    if (button) { event.preventDefault(); window.print(); }
+  });
+
   var counter = 0;
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a.glossary-term") : null;
@@ -37,6 +56,10 @@
     popup.className = "glossary-popup";
     popup.setAttribute("role", "note");
     popup.textContent = link.getAttribute("data-definition");
+    // The term in the learner's interface language (issue 17), from the glossary list the page renders.
+    var entry = document.getElementById((link.getAttribute("href") || "").replace(/^#/, ""));
+    var translation = entry ? entry.querySelector(".term-translation") : null;
+    if (translation) { popup.appendChild(translation.cloneNode(true)); }
     link.insertAdjacentElement("afterend", popup);
     link.setAttribute("aria-controls", popup.id);
     link.setAttribute("aria-expanded", "true");

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import tempfile
 from datetime import date
 
@@ -21,7 +20,6 @@ from flask import (Blueprint, Response, current_app, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from vamos_core.report_rows import anonymise_rows, funder_rows, named_rows, report_pseudonymiser, whole_months
 from vamos_core.reports import (COMPLETION_COLUMNS, FUNDER_COLUMNS, PSEUDONYMOUS_COMPLETION_COLUMNS, csv_lines,
@@ -32,6 +30,7 @@ from .. import reports as queries
 from ..errors import PageError
 from ..models import BUNDESLAENDER, ORGANISATION_TYPES, Deployment, Learner, LtiContext, Organisation, Registration
 from ..roles import COORDINATOR
+from ..safe_redirect import local_target
 from ..sessions import session_url
 from .learn import check_csrf
 
@@ -130,6 +129,16 @@ def _titles(who: coordination.Coordinator) -> dict[str, str]:
 
 # ---------------------------------------------------------------- dashboard
 
+def N_(text: str) -> str:
+    return text
+
+
+# The core's German export headings (vamos_core.reports), listed here so pybabel extracts them for the catalogs.
+EXPORT_HEADINGS = (N_("Lernende*r"), N_("Organisation"), N_("Modul"), N_("Begonnen am"), N_("Lektionen abgeschlossen"),
+                   N_("Lektionen gesamt"), N_("Quiz-Ergebnis (%)"), N_("Abgeschlossen am"), N_("Zertifikatscode"),
+                   N_("Zertifikat"), N_("Bundesland"), N_("Monat"), N_("Begonnen"), N_("Abgeschlossen"),
+                   N_("Zertifikate"))
+
 
 def _chart(months: list[dict]) -> dict:
     """Completions per month as bars (server-side SVG; the same data is in a table below the chart)."""
@@ -197,6 +206,7 @@ def _export(kind: str):
         columns = FUNDER_COLUMNS
     else:
         columns = COMPLETION_COLUMNS if with_names else PSEUDONYMOUS_COMPLETION_COLUMNS
+    columns = tuple(dataclasses.replace(c, title=_(c.title)) for c in columns)  # headings in the UI language
     stem = ("abschluesse" if kind == "completions" else "foerderbericht") + f"-{date.today().isoformat()}"
     if fmt == "xlsx":
         handle, path = tempfile.mkstemp(prefix="vamos-export-", suffix=".xlsx")
@@ -494,27 +504,9 @@ def audit_log():
 # ---------------------------------------------------------------- learners: organisation choice
 
 
-SAFE_PATH = re.compile(r"/[A-Za-z0-9_\-./]*")  # our routes: no %, no backslash, no whitespace or control characters
-SAFE_QUERY = re.compile(r"[A-Za-z0-9_\-.=&]*")
-
-
 def _safe_next() -> str:
-    """Where to go after the organisation choice: only a path of one of our own GET routes (with a plain query),
-    else the start page. Browsers drop tabs and newlines and read a backslash as a slash, so "/%09/evil.example"
-    or "/\\evil.example" would leave the site: nothing but the characters of our paths is accepted, and the
-    path must match a route."""
-    target = request.values.get("next", "")
-    path, _, query = target.partition("?")
-    if (len(target) > 2000 or not SAFE_PATH.fullmatch(path) or path.startswith("//") or "/../" in path + "/"
-            or not SAFE_QUERY.fullmatch(query)):
-        return session_url("pages.start")
-    try:
-        endpoint, _args = current_app.url_map.bind("localhost").match(path, method="GET")
-    except HTTPException:
-        return session_url("pages.start")
-    if endpoint == "static":
-        return session_url("pages.start")
-    return path + ("?" + query if query else "")
+    """Where to go after the organisation choice: one of our own pages (``safe_redirect``), else the start page."""
+    return local_target(request.values.get("next", "")) or session_url("pages.start")
 
 
 def _person():

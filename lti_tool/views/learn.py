@@ -21,7 +21,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, redirect, render_template, request, send_file, session
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.orm import object_session
@@ -34,6 +35,7 @@ from vamos_core.rendering import render_lesson
 
 from .. import interventions, progress
 from ..errors import PageError
+from ..i18n import number as format_number
 from ..models import ModuleProgress, ProgressEvent, utcnow
 from ..progress import Learner
 from ..roles import COORDINATOR, LEARNER
@@ -301,6 +303,8 @@ def lesson_done(module_id: str, lesson_id: str):
     )
     issue_if_completed(v, recorded)
     index = module.lesson_index(lesson.id)
+    # The German title inside a right-to-left sentence is isolated (FSI … PDI: <bdi> for plain text).
+    flash(_("Lektion „%(title)s“ abgeschlossen.", title=f"\u2068{lesson.title}\u2069"), "status")
     if index + 1 < len(module.lessons):
         return redirect(session_url("learn.lesson", module_id=module.id, lesson_id=module.lessons[index + 1].id), 303)
     return redirect(session_url("learn.module", module_id=module.id), 303)
@@ -518,6 +522,8 @@ def attempt_post(module_id: str):
         else:
             answers.pop(question.id, None)
         _set_draft(module.id, {**draft, "answers": answers})
+        if given.get(question.id):
+            flash(_("Ihre Antwort auf Frage %(number)s ist gespeichert.", number=format_number(page)), "status")
         if action in ("next", "prev"):
             target = page + 1 if action == "next" else page - 1
             target = min(max(target, 1), len(questions))
@@ -549,6 +555,7 @@ def attempt_post(module_id: str):
     )
     _set_draft(module.id, None)
     issue_if_completed(v, recorded)
+    flash(_("Ihre Antworten sind abgegeben und ausgewertet."), "status")
     return redirect(session_url("learn.result", module_id=module.id, attempt_id=recorded.event_id), 303)
 
 
@@ -584,6 +591,7 @@ def result(module_id: str, attempt_id: str):
         "quiz_result.html",
         module=module,
         data=data,
+        attempt_at=event.created_at,
         passed=passed,
         items=items,
         quiz=summary,

@@ -33,7 +33,7 @@ def test_certificate_hours_match_the_learning_time(catalog):
 def learner_text(module) -> str:
     parts = [module.summary, module.target_group, module.disclaimer, module.advice or ""]
     parts += [o.text for o in module.objectives]
-    parts += [lesson.title + "\n" + lesson.body_markdown for lesson in module.lessons]
+    parts += [lesson.title + "\n" + lesson.plain_summary + "\n" + lesson.body_markdown for lesson in module.lessons]
     parts += [q.prompt + " " + q.explanation + " " + " ".join(o.text + " " + o.feedback for o in q.options)
               for q in module.quiz.questions]
     parts += [t.term + " " + t.definition for t in module.glossary]

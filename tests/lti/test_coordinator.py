@@ -185,7 +185,8 @@ def test_dashboard_numbers_match_the_fixture(app):
     assert '<title id="chart-title">Abschlüsse je Monat</title>' in text and '<desc id="chart-desc">' in text
     chart_table = re.search(r'<table id="chart-table">.*?</table>', text, re.S).group(0)
     assert "<caption>" in chart_table
-    assert re.findall(r'<th scope="row">(\d{4}-\d\d)</th><td>(\d+)</td>', chart_table) == [("2026-03", "6"), ("2026-04", "3")]
+    # Months as people read them in the interface language (issue 17), not ISO "2026-03".
+    assert re.findall(r'<th scope="row">(\w+ \d{4})</th><td>(\d+)</td>', chart_table) == [("März 2026", "6"), ("April 2026", "3")]
     totals = re.search(r"<tfoot>.*?</tfoot>", text, re.S).group(0)
     assert re.findall(r"<td>([^<]*)</td>", totals)[:5] == ["11", "11", "9", "9", "9"]
     assert "Brücke Süd" not in text and "Tarek" not in text

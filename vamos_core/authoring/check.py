@@ -110,7 +110,7 @@ def explain(problem: Problem, doc: dict, folder: Path | None = None) -> FieldPro
     return FieldProblem("files", None, problem.field, f"Datei {name}", message, problem)
 
 
-_LESSON_FIELDS = {"id", "title", "minutes", "objectives", "downloads", "front matter", "file"}
+_LESSON_FIELDS = {"id", "title", "minutes", "plain_summary", "objectives", "downloads", "front matter", "file"}
 
 
 def _item(items, index: int) -> dict:

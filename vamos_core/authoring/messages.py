@@ -24,7 +24,7 @@ FIELD_LABELS = {
     "explanation": "Erklärung", "points": "Punkte", "type": "Fragetyp", "scoring": "Bewertung",
     "lesson": "Lektion zum Nachlesen", "frage": "Frage", "option": "Antwort", "term": "Begriff",
     "definition": "Erklärung", "aliases": "andere Schreibweisen", "format": "Formatversion", "(top)": "Datei",
-    "terms": "Begriffe", "questions": "Fragen", "yaml": "Schreibweise (YAML)",
+    "terms": "Begriffe", "plain_summary": "Kurz und einfach", "translations": "Übersetzungen des Begriffs", "questions": "Fragen", "yaml": "Schreibweise (YAML)",
 }
 
 _RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in [
@@ -50,6 +50,8 @@ _RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in [
     (r"^unknown lesson '(.*)'$", r"die Lektion „\1“ gibt es in diesem Modul nicht"),
     (r"^unknown objective '(.*)' \(not in module.yaml\)$", r"das Lernziel „\1“ gibt es im Modul nicht"),
     (r"^must be a list of non-empty texts$", "jede Schreibweise braucht Text"),
+    (r"^must be a non-empty text$", "darf nicht leer sein"),
+    (r"^unknown language '(.*)' \(allowed: (.*)\)$", r"die Sprache „\1“ gibt es nicht (möglich: \2)"),
     (r"^write the citation in capitals: \[(.*)\]$", r"Quellen bitte in Großbuchstaben zitieren: [\1]"),
     (r"^\[(.*)\] is not in module.yaml sources$", r"die Quelle [\1] steht nicht in der Quellenliste des Moduls"),
     (r"^image '(.*)' has no alternative text$", r"das Bild „\1“ hat keinen Alternativtext"),
