@@ -11,8 +11,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
-from babel.dates import format_datetime as _babel_datetime
-from babel.dates import format_skeleton
+from babel.dates import format_skeleton, format_time
 from babel.numbers import format_decimal
 
 _DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}
@@ -52,7 +51,13 @@ def long_date(moment: date | datetime, tag: str) -> str:
 
 
 def short_datetime(moment: datetime, tag: str) -> str:
-    return digits(_babel_datetime(moment, "short", locale=_locale(tag)), tag)
+    """Date with a four-digit year and time without seconds (de: "02.12.2026, 17:05"; en: "Dec 2, 2026, 5:05 PM"),
+    joined the way the locale joins them."""
+    locale = _locale(tag)
+    joined = str(locale.datetime_formats["medium"]).replace("'", "")
+    text = joined.replace("{1}", _babel_date(moment.date(), "medium", locale=locale)).replace(
+        "{0}", format_time(moment.time(), "short", locale=locale))
+    return digits(text, tag)
 
 
 def month(period: str, tag: str) -> str:

@@ -387,3 +387,32 @@ def test_every_shipped_module_copied_exported_and_imported_keeps_its_content_has
         assert service(app).check(service(app).draft(B, elsewhere).doc).ok
     finally:
         app.extensions["vamos"].db.dispose()
+
+
+# ---------------------------------------------------------------- reading aids in the editor (issue 17)
+
+
+def test_trainer_writes_the_plain_summary_and_the_term_translations_in_the_editor(app):
+    module_id = copy_of_testmodul(app)
+    tarek = trainer(app)
+    url = f"/authoring/{module_id}/lessons/einfuehrung"
+    page = tarek.get(url)
+    assert 'name="plain_summary"' in page.text and "Kurz und einfach" in page.text
+    form = {"title": "Einführung", "minutes": "10", "objectives": "grundlagen", "revision": revision(page),
+            "body": "Ein Verein hat eine Satzung.", "plain_summary": "Ein Verein braucht eine Satzung."}
+    assert tarek.post(url, form).status_code == 303
+    draft = service(app).draft(A, module_id)
+    assert draft.doc["lessons"][0]["meta"]["plain_summary"] == "Ein Verein braucht eine Satzung."
+
+    editor = tarek.get(f"/authoring/{module_id}/")
+    assert 'name="term-0-translation-ar"' in editor.text and 'lang="ar" dir="auto"' in editor.text
+    terms = {"revision": revision(editor), "term-0-id": "satzung", "term-0-term": "Satzung",
+             "term-0-definition": "Die Grundordnung eines Vereins.", "term-0-translation-en": "statutes",
+             "term-0-translation-ar": "النظام الأساسي", "term-0-translation-uk": "", "action": "save"}
+    assert tarek.post(f"/authoring/{module_id}/glossary", terms).status_code == 303
+    saved = service(app).draft(A, module_id).doc["glossary"]["terms"][0]
+    assert saved["translations"] == {"en": "statutes", "ar": "النظام الأساسي"}  # empty fields are left out
+    # The translations are content: the core's own loader reads them from the canonical folder.
+    result = service(app).check(service(app).draft(A, module_id).doc)
+    assert not result.problems and result.module.glossary[0].translation("ar") == "النظام الأساسي"
+    assert result.module.lessons[0].plain_summary == "Ein Verein braucht eine Satzung."

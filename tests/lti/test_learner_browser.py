@@ -190,6 +190,7 @@ def tab_to(page, text: str, limit: int = 60) -> None:
         page.keyboard.press("Tab")
         focused = page.evaluate(
             """() => { const e = document.activeElement;
+                       if (e === document.body) return "";  // between the page and the browser UI
                        const label = e.labels && e.labels.length ? e.labels[0].innerText : "";
                        return (e.innerText || e.value || "") + " " + label; }"""
         )

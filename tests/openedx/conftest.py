@@ -16,6 +16,7 @@ from tests.browser_support import browser  # noqa: F401 - shared Playwright fixt
 from tests.core.conftest import ModuleFolder
 
 MODULE_ID = "testmodul"
+REPO_CONTENT = Path(__file__).resolve().parents[2] / "course_content"
 
 
 def _configure_django() -> None:

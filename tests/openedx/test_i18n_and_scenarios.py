@@ -8,6 +8,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from vamos_core.languages import INTERFACE_LANGUAGES
+
 from .conftest import MODULE_ID, BlockRuntime
 
 XBLOCKS = Path(__file__).resolve().parents[2] / "xblocks"
@@ -19,7 +21,7 @@ def source_strings() -> set[str]:
     return {message for _file, _line, message, _comments, _context in found if isinstance(message, str)}
 
 
-@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("language", list(INTERFACE_LANGUAGES))
 def test_every_interface_string_is_translated(language):
     with open(CATALOGS / language / "LC_MESSAGES" / "text.po", "rb") as fh:
         catalog = read_po(fh)
@@ -28,7 +30,7 @@ def test_every_interface_string_is_translated(language):
     assert not missing, f"add to translations/{language}/LC_MESSAGES/text.po: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("language", list(INTERFACE_LANGUAGES))
 def test_compiled_catalog_matches_po(language):
     folder = CATALOGS / language / "LC_MESSAGES"
     with open(folder / "text.po", "rb") as fh:
