@@ -73,6 +73,34 @@ class RedisCache:
     def delete(self, key: str) -> None:
         self.client.delete(self._k(key))
 
+    # consume_login in one round trip: take the login state (GETDEL) and, only if it belongs to this
+    # registration and nonce, mark the nonce used (SET NX). Replies: {} no state; {state, 1} nonce marked now;
+    # {state, 0} nonce used before; {state, -1} the state is not this token's (nothing marked).
+    _CONSUME_LOGIN = """
+local raw = redis.call('GETDEL', KEYS[1])
+if not raw then return {} end
+local ok, login = pcall(cjson.decode, raw)
+if not ok or type(login) ~= 'table' or login['registration_id'] ~= ARGV[1] or login['nonce'] ~= ARGV[2] then
+  return {raw, -1}
+end
+if redis.call('SET', KEYS[2], ARGV[3], 'EX', tonumber(ARGV[4]), 'NX') then return {raw, 1} end
+return {raw, 0}
+"""
+
+    def consume_login(self, state_key: str, registration_id: str, nonce: str, nonce_key: str,
+                      ttl: int) -> tuple[Any | None, bool]:
+        """``pop(state_key)``, then ``add(nonce_key, 1, ttl)`` only if the state names this registration and
+        nonce, as one atomic script (one round trip instead of two). Returns (the state or None, nonce newly
+        marked); a state of another token marks nothing."""
+        script = getattr(self, "_consume_script", None)
+        if script is None:
+            script = self._consume_script = self.client.register_script(self._CONSUME_LOGIN)
+        reply = script(keys=[self._k(state_key), self._k(nonce_key)],
+                       args=[registration_id, nonce, json.dumps(1), max(1, int(ttl))])
+        if not reply:
+            return None, False
+        return json.loads(reply[0]), int(reply[1]) == 1
+
     def incr(self, key: str, ttl: int) -> int:
         pipe = self.client.pipeline()  # MULTI/EXEC: the expiry is set by whoever created the key
         pipe.set(self._k(key), 0, ex=max(1, int(ttl)), nx=True)

@@ -265,15 +265,22 @@ class LaunchValidator:
         return claims
 
     def _consume_login(self, state: str, reg_id: str, claims: dict) -> dict:
-        login = self.cache.pop(LOGIN_PREFIX + state)
+        nonce_key = NONCE_PREFIX + hashlib.sha256(f"{reg_id}\n{claims['nonce']}".encode()).hexdigest()
+        ttl = self.max_token_age + 2 * self.leeway
+        consume = getattr(self.cache, "consume_login", None)
+        if consume is not None:  # Redis: state taken and nonce marked in one round trip (cache.RedisCache)
+            login, nonce_new = consume(LOGIN_PREFIX + state, reg_id, claims["nonce"], nonce_key, ttl)
+        else:
+            login, nonce_new = self.cache.pop(LOGIN_PREFIX + state), None
         if login is None:
             raise LaunchError("unknown_state", 401, "state unknown, used or expired")
         if login.get("registration_id") != reg_id or not hmac.compare_digest(
             str(login.get("nonce", "")), claims["nonce"]
         ):
             raise LaunchError("unknown_state", 401, "token not issued for this login")
-        nonce_key = NONCE_PREFIX + hashlib.sha256(f"{reg_id}\n{claims['nonce']}".encode()).hexdigest()
-        if not self.cache.add(nonce_key, 1, self.max_token_age + 2 * self.leeway):
+        if nonce_new is None:
+            nonce_new = self.cache.add(nonce_key, 1, ttl)
+        if not nonce_new:
             raise LaunchError("replayed", 401, "nonce already used")
         return login
 
