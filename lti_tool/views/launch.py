@@ -221,13 +221,13 @@ def _record(result: ValidatedLaunch) -> dict:
     launch_id = str(uuid.uuid4())
     statements = 0
     catalog = t.catalog_for(claims["iss"])
-    if t.db.engine.dialect.name == "postgresql" and t.xapi is None \
-            and organisations.claim_value(claims, t.config.organisation_claim) is None:
+    orm = organisations.claim_value(claims, t.config.organisation_claim) is not None  # choosing needs a Session
+    if t.db.engine.dialect.name == "postgresql" and t.xapi is None and not orm:
         # One statement, atomic by itself (lti_tool/launch_record.py): no transaction round trips.
         with t.db.autocommit() as conn:
             rec = record_launch(conn, result, catalog, t.config.organisation_claim)
     else:
-        with t.db.session() as s:
+        with (t.db.session() if orm else t.db.connection()) as s:
             rec = record_launch(s, result, catalog, t.config.organisation_claim)
             if t.xapi is not None and rec.module_id and result.role == LEARNER \
                     and result.message_type != DEEP_LINKING_REQUEST:
