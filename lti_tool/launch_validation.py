@@ -20,6 +20,7 @@ and pending ones are never remembered, so an approval takes effect at once.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -146,6 +147,14 @@ def check_message_claims(claims: dict) -> None:
             raise LaunchError("missing_claim", 400, "deep_linking_settings missing")
 
 
+@functools.lru_cache(maxsize=64)
+def _public_key(pem: bytes):
+    """The platform's key as an object, loaded once per PEM (PyJWT would parse the PEM on every launch)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    return load_pem_public_key(pem)
+
+
 class LaunchValidator:
     def __init__(
         self,
@@ -231,7 +240,7 @@ class LaunchValidator:
         try:
             claims = jwt.decode(
                 id_token,
-                pem,
+                _public_key(pem),
                 algorithms=["RS256"],
                 audience=client_id,
                 issuer=issuer,

@@ -184,10 +184,11 @@ def launch():
     result = t.validator.validate(id_token, state, browser_state)
     data = _record(result)
     sid = start_session(data)
-    log.info(
-        "launch ok registration=%s role=%s user=%s module=%s",
-        result.registration_id, result.role, pseudonym(result.claims["sub"]), data["module_id"] or "-",
-    )
+    if log.isEnabledFor(logging.INFO):  # the keyed hash only when the line is written
+        log.info(
+            "launch ok registration=%s role=%s user=%s module=%s",
+            result.registration_id, result.role, pseudonym(result.claims["sub"]), data["module_id"] or "-",
+        )
     if result.message_type == DEEP_LINKING_REQUEST:
         target = url_for("adv.deep_linking", ls=sid)
     elif data["module_id"] and data.get("lesson_id"):
