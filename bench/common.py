@@ -25,7 +25,6 @@ import time
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Awaitable, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -579,12 +578,13 @@ async def request(http, stats: Stats, kind: str, method: str, url: str, expect: 
 
 
 def cookies_from(headers: dict) -> dict:
+    """Name and value of every Set-Cookie (its first ``name=value`` pair). Not ``http.cookies.SimpleCookie``:
+    it drops the whole header when it meets an attribute it does not know, such as ``Partitioned`` (CHIPS)."""
     jar = {}
     for raw in headers.get("set-cookie", []):
-        c = SimpleCookie()
-        c.load(raw)
-        for k, morsel in c.items():
-            jar[k] = morsel.value
+        name, sep, value = raw.split(";", 1)[0].partition("=")
+        if sep and name.strip() and "max-age=0" not in raw.lower().replace(" ", ""):  # not a deletion
+            jar[name.strip()] = value.strip()
     return jar
 
 

@@ -132,6 +132,9 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     from . import i18n
 
     i18n.init_app(app)
+    from . import template_text
+
+    template_text.install(app)  # after i18n: wraps the gettext it installed
     app.jinja_env.globals["session_url"] = session_url
     from . import staff_nav
 

@@ -20,6 +20,7 @@ and pending ones are never remembered, so an approval takes effect at once.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -146,6 +147,14 @@ def check_message_claims(claims: dict) -> None:
             raise LaunchError("missing_claim", 400, "deep_linking_settings missing")
 
 
+@functools.lru_cache(maxsize=64)
+def _public_key(pem: bytes):
+    """The platform's key as an object, loaded once per PEM (PyJWT would parse the PEM on every launch)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    return load_pem_public_key(pem)
+
+
 class LaunchValidator:
     def __init__(
         self,
@@ -231,7 +240,7 @@ class LaunchValidator:
         try:
             claims = jwt.decode(
                 id_token,
-                pem,
+                _public_key(pem),
                 algorithms=["RS256"],
                 audience=client_id,
                 issuer=issuer,
@@ -265,15 +274,22 @@ class LaunchValidator:
         return claims
 
     def _consume_login(self, state: str, reg_id: str, claims: dict) -> dict:
-        login = self.cache.pop(LOGIN_PREFIX + state)
+        nonce_key = NONCE_PREFIX + hashlib.sha256(f"{reg_id}\n{claims['nonce']}".encode()).hexdigest()
+        ttl = self.max_token_age + 2 * self.leeway
+        consume = getattr(self.cache, "consume_login", None)
+        if consume is not None:  # Redis: state taken and nonce marked in one round trip (cache.RedisCache)
+            login, nonce_new = consume(LOGIN_PREFIX + state, reg_id, claims["nonce"], nonce_key, ttl)
+        else:
+            login, nonce_new = self.cache.pop(LOGIN_PREFIX + state), None
         if login is None:
             raise LaunchError("unknown_state", 401, "state unknown, used or expired")
         if login.get("registration_id") != reg_id or not hmac.compare_digest(
             str(login.get("nonce", "")), claims["nonce"]
         ):
             raise LaunchError("unknown_state", 401, "token not issued for this login")
-        nonce_key = NONCE_PREFIX + hashlib.sha256(f"{reg_id}\n{claims['nonce']}".encode()).hexdigest()
-        if not self.cache.add(nonce_key, 1, self.max_token_age + 2 * self.leeway):
+        if nonce_new is None:
+            nonce_new = self.cache.add(nonce_key, 1, ttl)
+        if not nonce_new:
             raise LaunchError("replayed", 401, "nonce already used")
         return login
 

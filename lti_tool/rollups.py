@@ -197,6 +197,23 @@ def add_for_person(session, issuer: str, sub: str, module_id: str, counters: Cou
         _execute(session, _FOR_PERSON, _both_grains(counters, issuer=issuer, sub=sub, module_id=module_id))
 
 
+def enrolment_ctes(progress_cte: str) -> list[tuple[str, str]]:
+    """``enrolled`` as data-modifying CTEs of one PostgreSQL statement (the launch's, ``launch_record``): for
+    each row the CTE ``progress_cte`` inserted (column ``module_id``), the same counters as ``enrolled`` on the
+    local ``:month`` and ``:day``, for course 0 and the person's courses, under the person's organisation."""
+    ctes = []
+    for grain, period in (("m", ":month"), ("d", ":day")):
+        sql = _typed(
+            f"INSERT INTO progress_rollups ({_KEY}, n, total) "
+            f"SELECT :issuer, courses.context_pk, enrolment.module_id, "
+            f"{_ORG_OF_PERSON.replace(':org_key', 'NULL').replace('learners l ', 'learners lr ').replace('l.', 'lr.')}, "
+            f"'{grain}', CAST({period} AS VARCHAR), 'enrolled', 0, 1, 0.0 FROM {progress_cte} enrolment CROSS JOIN LATERAL "
+            "(SELECT 0 AS context_pk UNION ALL SELECT pc.context_pk FROM progress_courses pc "
+            "WHERE pc.issuer = :issuer AND pc.sub = :sub AND pc.module_id = enrolment.module_id) courses " + _ADD)
+        ctes.append((f"enrolled_{grain}", sql.replace("progress_rollups", TABLES[grain])))
+    return ctes
+
+
 def enrolled(session, issuer: str, sub: str, module_id: str, at: datetime) -> None:
     """A new ``module_progress`` row (launch or first event): the enrolment counts."""
     add_for_person(session, issuer, sub, module_id, {("enrolled", local_day(at), 0): [1, 0.0]})

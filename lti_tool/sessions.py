@@ -7,7 +7,7 @@ bits; pages set ``Referrer-Policy: no-referrer`` so it does not leak to other si
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Request, Response, request, session, url_for
 from flask.sessions import SessionInterface, SessionMixin
@@ -70,12 +70,36 @@ def start_session(data: dict) -> str:
     return session.sid
 
 
+_URLS: dict[tuple, str] = {}
+
+
 def session_url(endpoint: str, **values) -> str:
-    """url_for that keeps the launch session id, for pages inside iframes without cookies."""
+    """url_for that keeps the launch session id, for pages inside iframes without cookies.
+
+    A page builds a dozen of these; werkzeug's URL building is the costly part, so the URL without the session
+    id is remembered per process (by script root, endpoint and values; the id is the last query parameter, as
+    url_for puts it) and the id appended. Endpoints that need more than the path (``_external``, ``_anchor``
+    and the like) go through url_for every time."""
     sid = getattr(session, "sid", None)
-    if sid:
-        values[PARAM] = sid
-    return url_for(endpoint, **values)
+    if any(name.startswith("_") for name in values):
+        if sid:
+            values[PARAM] = sid
+        return url_for(endpoint, **values)
+    try:
+        key = (request.script_root, request.blueprint if endpoint.startswith(".") else None, endpoint,
+               *values.items())
+        url = _URLS.get(key)
+    except TypeError:  # a value that cannot be a key
+        key, url = None, None
+    if url is None:
+        url = url_for(endpoint, **values)
+        if key is not None:
+            if len(_URLS) >= 4096:
+                _URLS.clear()
+            _URLS[key] = url
+    if not sid:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{PARAM}={quote(sid, safe='')}"
 
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}

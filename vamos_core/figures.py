@@ -13,6 +13,7 @@ size, so browsers reserve the space before the image loads (no layout jump on ph
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 from functools import lru_cache
@@ -36,10 +37,7 @@ def check_figure_file(path: Path) -> list[str]:
         return [f"'{path.name}' is not a figure type (allowed: SVG, PNG, JPEG, WebP)"]
     data = path.read_bytes()
     if kind == "SVG":
-        problems = [f"SVG is not clean: {message}" for message in check_svg(data)]
-        if not problems and _svg_view_box(data) is None:
-            problems.append("SVG needs a viewBox, so that it scales down to a phone screen")
-        return problems
+        return list(_svg_problems(data))
     if kind == "PNG" and not data.startswith(PNG_SIGNATURE):
         return [f"'{path.name}' is not a PNG file"]
     if kind == "JPEG" and not data.startswith(b"\xff\xd8\xff"):
@@ -49,6 +47,24 @@ def check_figure_file(path: Path) -> list[str]:
     if len(data) > MAX_RASTER_BYTES:
         return [f"'{path.name}' has {len(data) // 1000} KB; keep pictures under {MAX_RASTER_BYTES // 1000} KB"]
     return []
+
+
+_SVG_PROBLEMS: dict[bytes, tuple[str, ...]] = {}
+
+
+def _svg_problems(data: bytes) -> tuple[str, ...]:
+    """The problems of an SVG's bytes, remembered per process by their SHA-256: the editor validates the whole
+    module on every save, and its figures rarely change. Keyed by content, so an answer is never stale."""
+    digest = hashlib.sha256(data).digest()
+    found = _SVG_PROBLEMS.get(digest)
+    if found is None:
+        problems = [f"SVG is not clean: {message}" for message in check_svg(data)]
+        if not problems and _svg_view_box(data) is None:
+            problems.append("SVG needs a viewBox, so that it scales down to a phone screen")
+        if len(_SVG_PROBLEMS) >= 1024:
+            _SVG_PROBLEMS.clear()
+        found = _SVG_PROBLEMS[digest] = tuple(problems)
+    return found
 
 
 def check_description_blocks(text: str) -> list[tuple[int, str]]:
@@ -101,14 +117,15 @@ def check_figures(text: str, module_dir: Path) -> list:
 
     Alt text and "file exists" are checked by ``markdown.check_body`` for every image already.
     """
-    from .markdown import BodyProblem, _inline_children, _is_relative, markdown_parser  # markdown never imports us
+    from .markdown import BodyProblem, _images_and_links, _is_relative  # markdown never imports us
 
     problems = [BodyProblem(line, "figure", message) for line, message in check_description_blocks(text)]
     root = module_dir.resolve()
-    for token, line in _inline_children(markdown_parser().parse(text, {})):
-        if token.type != "image":
+    # The images from the body's parse that check_body made (remembered per text): no second parse.
+    for kind, url, _alt, line in _images_and_links(text):
+        if kind != "image":
             continue
-        src = (token.attrGet("src") or "").split("#", 1)[0].split("?", 1)[0]
+        src = url.split("#", 1)[0].split("?", 1)[0]
         if not _is_relative(src):
             problems.append(BodyProblem(line, "figure", f"'{src}' must be a file in the module's media folder"))
             continue

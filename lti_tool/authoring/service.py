@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -26,6 +27,12 @@ __all__ = ["AuthoringService", "Author", "Conflict", "NotFound", "Refused", "Not
 
 class NotFound(LookupError):
     pass
+
+
+BLOB_CACHE_BYTES = 64 * 1024 * 1024  # per process; cleared when full
+_BLOBS: dict[str, bytes] = {}
+_BLOB_BYTES = 0
+_BLOBS_LOCK = threading.Lock()
 
 
 class Refused(ValueError):
@@ -80,8 +87,24 @@ class AuthoringService:
             return store.get_blob(s, sha256)
 
     def check(self, doc: dict) -> check.CheckResult:
-        with self.db.session() as s:
-            return check.check_document(doc, lambda sha: store.get_blob(s, sha))
+        return check.check_document(doc, self._checked_blob)
+
+    def _checked_blob(self, sha256: str) -> bytes:
+        """A media file's bytes for the validation folder, remembered per process by their SHA-256 (blobs are
+        content-addressed and never change): a save writes every figure of the module for its check."""
+        data = _BLOBS.get(sha256)
+        if data is None:
+            with self.db.session() as s:
+                data = store.get_blob(s, sha256)
+            with _BLOBS_LOCK:
+                global _BLOB_BYTES
+                if _BLOB_BYTES + len(data) > BLOB_CACHE_BYTES:
+                    _BLOBS.clear()
+                    _BLOB_BYTES = 0
+                if len(data) <= BLOB_CACHE_BYTES // 4:
+                    _BLOBS[sha256] = data
+                    _BLOB_BYTES += len(data)
+        return data
 
     def versions(self, issuer: str, module_id: str):
         self.draft(issuer, module_id)

@@ -7,8 +7,12 @@ Antwortmöglichkeiten") and a German message ("keine richtige Antwort markiert")
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -52,8 +56,44 @@ class CheckResult:
         return [p for p in self.problems if p.section == section and (item is None or p.item == item)]
 
 
+_RESULTS: "OrderedDict[str, CheckResult]" = OrderedDict()
+_RESULTS_MAX = 64
+_RESULTS_LOCK = threading.Lock()
+
+
+def document_key(doc: dict) -> str | None:
+    """The SHA-256 of a document's JSON: its text files and (by their SHA-256) its media. None if not JSON."""
+    try:
+        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    except (TypeError, ValueError):
+        return None
+
+
 def check_document(doc: dict, blob: Callable[[str], bytes]) -> CheckResult:
-    """Validate a document with the core loader; never raises for content problems."""
+    """Validate a document with the core loader; never raises for content problems.
+
+    The result is remembered per process by the document's content (``document_key``: every text and the hash
+    of every media file), so it can never be stale: the editor page after an autosave, or the publish of a draft
+    just checked, does not validate the same draft again. Inside, the loader's parts are remembered by content
+    too (``yaml_lines.load_yaml``, the lesson parse in ``markdown``, SVG checks in ``figures``), so a save that
+    changed one lesson validates that lesson and reuses the rest."""
+    key = document_key(doc)
+    if key is not None:
+        with _RESULTS_LOCK:
+            found = _RESULTS.get(key)
+            if found is not None:
+                _RESULTS.move_to_end(key)
+                return found
+    result = _check(doc, blob)
+    if key is not None:
+        with _RESULTS_LOCK:
+            _RESULTS[key] = result
+            if len(_RESULTS) > _RESULTS_MAX:
+                _RESULTS.popitem(last=False)
+    return result
+
+
+def _check(doc: dict, blob: Callable[[str], bytes]) -> CheckResult:
     module_id = str(doc["module"].get("id") or "modul")
     with tempfile.TemporaryDirectory(prefix="vamos-check-") as tmp:
         folder = write_folder(doc, Path(tmp) / module_id, blob)

@@ -6,6 +6,7 @@ written by hand and are not byte-identical to the canonical form; their *documen
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -48,6 +49,22 @@ def dump_yaml(data) -> str:
                      default_flow_style=False)
 
 
+@functools.lru_cache(maxsize=2048)
+def _dump_json(key: str) -> str:
+    return dump_yaml(json.loads(key))
+
+
+def dump_document_yaml(data) -> str:
+    """``dump_yaml`` of a part of an editor document (JSON values only), remembered per process by the part's
+    JSON text: every save writes the whole module folder for its validation, and only one part changed. Keyed by
+    content (key order included, which the YAML keeps), so an answer is never stale."""
+    try:
+        key = json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return dump_yaml(data)
+    return _dump_json(key)
+
+
 def normalise_text(text: str) -> str:
     """Browsers send CRLF from text areas; files and hashes use LF, no trailing blank lines."""
     return (text or "").replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").rstrip() if text else ""
@@ -71,15 +88,15 @@ def module_yaml(doc: dict) -> dict:
 
 def lesson_text(lesson: dict) -> str:
     body = normalise_text(lesson.get("body", ""))
-    return f"---\n{dump_yaml(lesson['meta'])}---\n{body}\n"
+    return f"---\n{dump_document_yaml(lesson['meta'])}---\n{body}\n"
 
 
 def text_files(doc: dict) -> dict[str, bytes]:
     """The text files of the module folder (paths relative to the folder)."""
     files = {
-        MODULE_FILE: dump_yaml(module_yaml(doc)).encode(),
-        QUIZ_FILE: dump_yaml(doc.get("quiz") or {"questions": []}).encode(),
-        GLOSSARY_FILE: dump_yaml(doc.get("glossary") or {"terms": []}).encode(),
+        MODULE_FILE: dump_document_yaml(module_yaml(doc)).encode(),
+        QUIZ_FILE: dump_document_yaml(doc.get("quiz") or {"questions": []}).encode(),
+        GLOSSARY_FILE: dump_document_yaml(doc.get("glossary") or {"terms": []}).encode(),
     }
     for lesson in doc["lessons"]:
         files[f"{LESSONS_DIR}/{lesson['meta'].get('id')}.md"] = lesson_text(lesson).encode()
