@@ -72,7 +72,7 @@ def _load_preferences() -> None:
 
     language, reading = preferences.load(current_app.extensions["vamos"].db, session["issuer"], session["sub"])
     session["ui_language"] = language
-    session["reading"] = reading.encode()
+    session.setdefault("reading", reading.encode())  # a choice made earlier in this session stays
 
 
 def format_locale() -> str:
@@ -149,7 +149,8 @@ def init_app(app: Flask) -> None:
         return chosen_language(languages) if has_request_context() else DEFAULT
 
     Babel(app, locale_selector=select_locale, default_locale=DEFAULT, default_translation_directories=str(TRANSLATIONS))
-    app.jinja_env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    # ``_`` in templates is Jinja's alias that resolves ``gettext`` at call time, so ``template_text`` can wrap it.
+    app.jinja_env.globals.update(gettext=_gettext, ngettext=_ngettext)
 
     for name, function in (("pct", pct), ("number", number), ("month", month), ("local_date", local_date),
                            ("local_datetime", local_datetime), ("berlin", local_datetime)):

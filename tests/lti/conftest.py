@@ -179,7 +179,7 @@ def unverified_claims(id_token: str) -> dict:
 
 
 def error_code(response: requests.Response) -> str | None:
-    m = re.search(r"Fehlercode: <code>([a-z_]+)</code>", response.text)
+    m = re.search(r"Fehlercode: <code[^>]*>([a-z_]+)</code>", response.text)
     return m.group(1) if m else None
 
 
