@@ -347,7 +347,7 @@ def lesson_problems(values: dict[str, Any], known_media: Iterable[str] = ()) -> 
         out = checker.file(root / "lesson.md")
         meta = {"id": values.get("lesson_id") or "lektion", "title": values.get("display_name"),
                 "minutes": values.get("minutes"), "objectives": [o["id"] for o in values.get("objectives") or ()],
-                "checks": values.get("checks") or None}
+                "checks": values.get("checks") or None, "plain_summary": values.get("plain_summary") or None}
         checked = s.check_mapping(_as_line_data({k: v for k, v in meta.items() if v is not None}), LESSON_SPEC, out,
                                   "", 1)
         if checked is not None:

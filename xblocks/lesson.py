@@ -71,6 +71,7 @@ class LessonBlock(CompletableXBlockMixin, VamosBlockBase):
     editable_fields = (
         EditableField("display_name"),
         EditableField("minutes", "number"),
+        EditableField("plain_summary", "textarea", rows=4),
         EditableField("markdown", "textarea", rows=24),
     )
 

@@ -46,13 +46,18 @@ def _check(page, found: dict, name: str, width: int) -> None:
     shot(page, f"{width}px-authoring-{name.replace(' ', '-')}")
 
 
-@pytest.mark.parametrize("width", [1280, 320])
-def test_axe_finds_no_violations_on_authoring_pages(browser, env, width):  # noqa: F811
+def _seeded_page(browser, env, width: int):  # noqa: F811
+    """The seeded drafts and a page for axe (inline scripts allowed: axe is injected)."""
     if not AXE.is_file():
         pytest.fail("axe-core missing: run `npm ci` (make test does)")
     good, broken = _seed(env)
     context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
-    page = context.new_page()
+    return good, broken, context, context.new_page()
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_axe_finds_no_violations_on_authoring_pages(browser, env, width):  # noqa: F811
+    good, broken, context, page = _seeded_page(browser, env, width)
     found: dict = {}
     try:
         sid = trainer_launch(page, env)
@@ -174,3 +179,26 @@ def _png() -> bytes:
     from tests.authoring.test_core_authoring import _png as png
 
     return png()
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_authoring_pages_in_arabic_pass_axe_and_reflow(browser, env, width):  # noqa: F811
+    """Issue 17: the editor in a right-to-left interface (the module text it edits stays German)."""
+    env.platform.locale = "ar"
+    good, broken, context, page = _seeded_page(browser, env, width)
+    found: dict = {}
+    try:
+        sid = trainer_launch(page, env)
+        base = f"{env.tool_url}/authoring"
+        for path, name in (("/", "index"), (f"/{good}/", "module editor"), (f"/{broken}/", "module with problems"),
+                           (f"/{good}/lessons/einfuehrung", "lesson editor"), (f"/{good}/questions/vorstand", "question"),
+                           (f"/{good}/preview", "preview module"), (f"/{good}/preview/einfuehrung", "preview lesson"),
+                           (f"/{good}/preview/quiz", "preview quiz"), (f"/{good}/history", "history"),
+                           (f"/{good}/history/2", "version diff")):
+            page.goto(f"{base}{path}?ls={sid}")
+            assert page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
+            _check(page, found, f"ar {name}", width)
+    finally:
+        context.close()
+        env.platform.locale = "de-DE"
+    assert {name: v for name, v in found.items() if v} == {}

@@ -212,26 +212,51 @@ def tab_to_field(page, name: str, limit: int = 60) -> None:
     pytest.fail(f"field {name!r} not reachable with Tab on {page.url}")
 
 
+def focus_is_on(page, what: str) -> None:
+    """After each step the new page's heading (or a refused form's error summary) has the focus (issue 17)."""
+    selector = "main h1" if what == "heading" else "main .error-summary"
+    page.wait_for_function("(s) => document.activeElement === document.querySelector(s)", arg=selector)
+
+
+def announced(page, text: str) -> None:
+    """The live region (role=status) carries the message after the page loaded, so screen readers say it."""
+    page.wait_for_function("(t) => document.getElementById('live-status').textContent.includes(t)", arg=text)
+    assert page.get_attribute("#live-status", "role") == "status"
+    assert page.get_attribute("#live-status", "aria-live") == "polite"
+
+
 def test_keyboard_only_lesson_and_quiz(browser, fixture_env):  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
         launch(page, fixture_env, module="testmodul")
-        page.keyboard.press("Tab")
-        assert page.evaluate("() => document.activeElement.className") == "skip-link"
+        focus_is_on(page, "heading")
+        first = page.evaluate("() => document.querySelector('a[href], button, input, select').className")
+        assert first == "skip-link"  # the first stop in the tab order
         tab_to(page, "Modul beginnen")
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/lesson/einfuehrung"))
+        focus_is_on(page, "heading")
         tab_to(page, "Lektion abgeschlossen")
         page.keyboard.press("Space")
         page.wait_for_url(re.compile(r"/module/testmodul\?"))
+        focus_is_on(page, "heading")
+        announced(page, "Lektion „\u2068Einführung in die Vereinsarbeit\u2069“ abgeschlossen.")
         assert page.locator(".lesson-list .state-done").count() == 1
         tab_to(page, "Zum Wissenstest")
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/quiz\?"))
+        focus_is_on(page, "heading")
         tab_to(page, "Test beginnen")
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/quiz/attempt"))
+        focus_is_on(page, "heading")
+        # Sent without an answer: refused, the error summary (role=alert) takes the focus, no attempt is used.
+        tab_to(page, "Antworten abgeben")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".error-summary[role=alert]")
+        focus_is_on(page, "error summary")
+        assert "Frage 1" in page.locator(".error-summary").inner_text()
         # Options are shuffled per learner and attempt (vamos_core.option_order), so the right one may come
         # second: Tab enters the radio group, Space selects, the arrow keys move within the group.
         tab_to_field(page, "q-vorstand")
@@ -244,6 +269,8 @@ def test_keyboard_only_lesson_and_quiz(browser, fixture_env):  # noqa: F811
         tab_to(page, "Antworten abgeben")
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/quiz/result/"))
+        focus_is_on(page, "heading")
+        announced(page, "Ihre Antworten sind abgegeben und ausgewertet.")
         assert "Bestanden" in page.locator(".verdict").inner_text()
         assert "Sie haben dieses Modul abgeschlossen" in page.content()
         shot(page, "keyboard-result")
