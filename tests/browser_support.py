@@ -52,12 +52,16 @@ class PatientBrowser:
         return getattr(self._browser, name)
 
     def new_context(self, **kw):
+        # A German browser, like most of our users': pages without a launch (verification, errors) follow the
+        # browser's Accept-Language since issue 17, and headless Chromium would otherwise say en-US.
+        kw.setdefault("locale", "de-DE")
         context = self._browser.new_context(**kw)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
         return context
 
     def new_page(self, **kw):
+        kw.setdefault("locale", "de-DE")
         page = self._browser.new_page(**kw)
         page.set_default_timeout(DEFAULT_TIMEOUT_MS)
         page.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
