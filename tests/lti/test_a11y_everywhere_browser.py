@@ -9,8 +9,8 @@ profile) and error pages (404, an expired session) are opened directly.
 On every page, in ``de`` and ``ar``:
 * axe-core with the WCAG 2.1 A/AA tags finds no violation, at 1280 px and at 320 px;
 * nothing is wider than the viewport at 320 px (WCAG 1.4.10 reflow);
-* with the WCAG 1.4.12 text-spacing override (line height 1.5, paragraph spacing 2, letter spacing 0.12,
-  word spacing 0.16) no element clips its content: no box with ``overflow: hidden/clip`` is smaller than what
+* with the WCAG 1.4.12 text-spacing override at 320 px (line height 1.5, paragraph spacing 2, letter spacing
+  0.12, word spacing 0.16) no element clips its content: no box with ``overflow: hidden/clip`` is smaller than what
   it holds, and no element that was inside the viewport before is pushed out of it (element boxes compared);
 * ``<title>`` is unique among the pages of the same kind (two certificates, two lessons never share one).
 """
@@ -110,7 +110,7 @@ def check_page(page, name: str, found: dict) -> None:
             overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
             if overflow > 0:
                 problems.append((width, "wider than the viewport by px", overflow))
-    for width in WIDTHS:
+    for width in (320,):  # the narrow case is where added spacing can clip or push out (1280 has room)
         page.set_viewport_size({"width": width, "height": 900})
         before = {i: (left, right) for i, left, right, _name in page.evaluate(BOXES)}
         page.evaluate(TEXT_SPACING)
