@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po
 from tests.browser_support import browser  # noqa: F401 - shared fixture
 from vamos_core.languages import INTERFACE_LANGUAGES, text_direction
 
-from .conftest import FIXTURE_CONTENT, make_config, start_env
+from .test_learner_browser import fixture_module_env as env  # noqa: F401 - SQLite, the fixture module
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "languages"
@@ -120,15 +120,6 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-@pytest.fixture
-def env(tmp_path):
-    env = start_env(make_config(tmp_path, {"database_url": "", "redis_url": ""}, content_dir=str(FIXTURE_CONTENT)))
-    yield env
-    env.platform_server.stop()
-    env.tool_server.stop()
-    env.db.dispose()
-
-
 def launch(page, env, user: str = "lernende", module: str = "testmodul") -> None:
     page.goto(f"{env.platform.issuer}/lti/initiate?link=link-{module}&user={user}&window=1")
     page.wait_for_url(re.compile(rf"/module/{module}\?ls="))
@@ -168,7 +159,7 @@ def test_learner_journey_in_each_interface_language(browser, env, language):  # 
         page.wait_for_function("() => document.getElementById('live-status').textContent.includes('Einführung')")
         check_language(page, language, "module page after the lesson")
 
-        page.locator(f"a[href*='/module/testmodul/quiz']").first.click()
+        page.locator("a[href*='/module/testmodul/quiz']").first.click()
         page.wait_for_url(re.compile(r"/quiz\?"))
         check_language(page, language, "quiz page")
         page.locator("form[action*='/quiz/start'] button").click()
