@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from vamos_core import locale_format
 from vamos_core.languages import ENDONYMS, INTERFACE_LANGUAGES, TRANSLATED_LANGUAGES, base_language
-from vamos_core.languages import text_direction as _direction
+from vamos_core.languages import text_direction
 
 DEFAULT = "de"
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -44,10 +44,6 @@ def match_locale(requested: str | None, available: list[str]) -> str:
         return tag
     language = tag.split("_")[0].lower()
     return language if language in available else DEFAULT
-
-
-def text_direction(locale: str) -> str:
-    return _direction(locale)
 
 
 def chosen_language(languages: list[str]) -> str:

@@ -81,6 +81,13 @@ class ModuleBlock(StudioContainerXBlockMixin, VamosBlockBase):
         EditableField("disclaimer", "textarea"),
     )
 
+    def glossary_items(self, module) -> list[dict]:
+        """The glossary sorted by term, each with its translation into the interface language (issue 17)."""
+        ui = self.ui_language()
+        return [{"term": g.term, "definition": g.definition,
+                 "translation": g.translation(ui) if ui != module.language else None}
+                for g in sorted(module.glossary, key=lambda g: g.term.lower())]
+
     @staticmethod
     def workbench_scenarios():
         return module_scenarios()
@@ -214,9 +221,7 @@ class ModuleBlock(StudioContainerXBlockMixin, VamosBlockBase):
             **self.language_context(),
             "lang": module.language,
             "objectives": [o.text for o in module.objectives],
-            "glossary": [{"term": g.term, "definition": g.definition,
-                          "translation": g.translation(self.ui_language()) if self.ui_language() != module.language else None}
-                         for g in sorted(module.glossary, key=lambda g: g.term.lower())],
+            "glossary": self.glossary_items(module),
             "parts": parts,
             "public": public,
             "progress_html": "" if public else self.render_template(
