@@ -440,13 +440,29 @@ class Gunicorn:
 
 
 def _started(server):
-    """The server once its /healthz answers; stopped, with its log's end in the error, if it never does."""
+    """The server once its /healthz answers and its processes are idle (every worker has finished starting: the
+    tool's workers prepare fonts and templates before they serve, and a worker still doing so would compete with
+    the timed run); stopped, with its log's end in the error, if it never answers."""
     try:
         wait_http(server.url + "/healthz")
     except RuntimeError:
         server.__exit__()
         raise RuntimeError(f"{server.name} did not start: {server.log_path.read_text()[-2000:]}")
+    _wait_idle(server)
     return server
+
+
+def _wait_idle(server, timeout: float = 60.0) -> None:
+    """Until the server's process tree used under 5 % of a core over half a second (or ``timeout``)."""
+    probe = cpu_probe(server)
+    deadline = time.monotonic() + timeout
+    before = probe()[server.name]
+    while time.monotonic() < deadline:
+        time.sleep(0.5)  # sampling the CPU counters: the condition is "idle", measured over an interval
+        now = probe()[server.name]
+        if now - before < 0.025:
+            return
+        before = now
 
 
 def stop_process(proc: subprocess.Popen | None) -> None:

@@ -33,6 +33,7 @@ STEPS = {
     "loadtest": ["bench/loadtest.py"],
     "authoring": ["bench/authoring.py"],
     "growth": ["bench/growth.py"],
+    "xapi": ["bench/xapi.py"],
 }
 
 TARGETS = {
@@ -212,8 +213,26 @@ def markdown(results: dict) -> str:
                      f"{e['publish_s']} s (first load of the new version {e['first_load_of_new_version_s']} s)",
                      "≤ 1 s", ok(e["publish_s"], TARGETS["publish_s"], False)))
 
-    rows.append(("xAPI statements delivered to the LRS per second", "not measured here: the xAPI outbox is "
-                 "issue 19's (its benchmark joins this table when it lands)", "", "–"))
+    xapi = r.get("xapi", {})
+    for backend, e in xapi.get("backends", {}).items():
+        if "workers_1" not in e:
+            rows.append((f"xAPI statements to the LRS ({backend})", e.get("skipped", "failed"), "", "–"))
+            continue
+        parts = []
+        for key in ("workers_1", "workers_4"):
+            w = e.get(key)
+            if w:
+                run0 = w["runs"][0]
+                parts.append(f"{key.split('_')[1]} worker(s): **{w['statements_per_s']}/s** "
+                             f"(sender {run0['sender_cpu_ms_per_statement']} ms CPU, Ralph "
+                             f"{run0.get('lrs_cpu_ms_per_statement', '?')} ms CPU per statement"
+                             f"{'' if w['complete'] else '; INCOMPLETE: statements lost or doubled'})")
+        rows.append((f"xAPI statements delivered to the LRS per second (Ralph, {e['statements']:,} statements, "
+                     f"batch {xapi.get('batch')}), {backend}", "; ".join(parts), "measured (no target)",
+                     "–" if all(e.get(k, {}).get("complete", True) for k in ("workers_1", "workers_4"))
+                     else "**lost or doubled**"))
+    if xapi and not xapi.get("backends"):
+        rows.append(("xAPI statements to the LRS", xapi.get("skipped") or xapi.get("failed", "?"), "", "–"))
     out.append("## Figures and targets")
     out.append("")
     for i, row in enumerate(rows):

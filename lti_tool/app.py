@@ -86,6 +86,7 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     config = config or ToolConfig.from_env(**overrides)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per subset table of every certificate
     access_log.install()
 
     app = Flask(__name__, instance_path=str(config.instance_dir.resolve()))
@@ -156,8 +157,20 @@ def create_app(config: ToolConfig | None = None, **overrides) -> Flask:
     app.register_blueprint(reading.bp)
     _register_error_pages(app)
     _register_security_headers(app)
+    if config.warm_up:
+        _warm_up(app)
     app.config["KEY_OVERLAP"] = timedelta(hours=config.key_overlap_hours)
     return app
+
+
+def _warm_up(app: Flask) -> None:
+    """Per process (gunicorn calls the factory in each worker, before it accepts requests): the certificate fonts
+    and every template compiled, so no learner's request pays for them."""
+    from vamos_core import certificates
+
+    certificates.warm_up()
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        app.jinja_env.get_template(name)
 
 
 def _start_worker_lazily(app: Flask, worker) -> None:

@@ -84,6 +84,10 @@ class ToolConfig:
     xapi_retry_max: float = 3600.0
     xapi_http_timeout: float = 10.0
     xapi_poll_interval: float = 5.0
+    # Prepare at process start what a process's first requests would otherwise pay for: the certificate fonts
+    # (vamos_core.certificates.warm_up: the learner whose quiz completes a module first in that process would wait
+    # a second) and the compiled templates. Off in the test suite (hundreds of short-lived apps).
+    warm_up: bool = True
     content_dir: str = ""  # empty: vamos_core's default (VAMOS_CONTENT_DIR or packaged content)
     log_level: str = "INFO"
 

@@ -39,6 +39,10 @@ class Recorded:
     resource_link_pk: int | None
     module_id: str | None
     ask_organisation: bool
+    # The learner's stored interface language and reading settings (``lti_tool.preferences``), returned by the
+    # learner row's upsert: the launch session starts with them, so the first page reads nothing more.
+    ui_language: str | None = None
+    reading: str | None = None
 
 
 def http_url(value) -> bool:
@@ -155,8 +159,9 @@ def record_launch(session: Session | Connection, result: ValidatedLaunch, catalo
     # Coordination: the person's pseudonym row (role, last launch), a learner's enrolment in the module,
     # and their organisation (preset by a claim, else asked once on the choice page).
     issuer, sub = claims["iss"], claims["sub"]
-    learner_id = _upsert(session, Learner, {"issuer": issuer, "sub": sub},
-                         {"role": result.role, "last_seen_at": now}, ["issuer", "sub"], ["id"]).id
+    learner = _upsert(session, Learner, {"issuer": issuer, "sub": sub}, {"role": result.role, "last_seen_at": now},
+                      ["issuer", "sub"], ["id", "ui_language", "reading"])
+    learner_id = learner.id
     ask_organisation = False
     if result.role == LEARNER and result.message_type != DEEP_LINKING_REQUEST:
         if module_id:
@@ -165,7 +170,7 @@ def record_launch(session: Session | Connection, result: ValidatedLaunch, catalo
                        ["issuer", "sub", "module_id"], ["id"]) is not None:  # a new enrolment (no row on conflict)
                 rollups.enrolled(session, issuer, sub, module_id, now)
         ask_organisation = _organisation_on_launch(session, issuer, learner_id, claims, organisation_claim)
-    return Recorded(user_pk, context_pk, link_pk, module_id, ask_organisation)
+    return Recorded(user_pk, context_pk, link_pk, module_id, ask_organisation, learner.ui_language, learner.reading)
 
 
 def _record_pg(session, result: ValidatedLaunch, catalog, organisation_claim: str) -> Recorded:
@@ -198,7 +203,7 @@ def _record_pg(session, result: ValidatedLaunch, catalog, organisation_claim: st
             organisations.choose(session, row.learner_id, org.id, "claim")
         else:
             ask_organisation = not row.answered and row.register
-    return Recorded(row.user_pk, row.context_pk, row.link_pk, module_id, ask_organisation)
+    return Recorded(row.user_pk, row.context_pk, row.link_pk, module_id, ask_organisation, row.ui_language, row.reading)
 
 
 _PG_STATEMENTS: dict[tuple, object] = {}
@@ -233,7 +238,8 @@ def _pg_sql(context: tuple | None, link: tuple | None, enrol: bool) -> str:
              *(f":link_{k}" for k in link)], "id, module_id")))
     ctes.append(("ln", "INSERT INTO learners (issuer, sub, pseudonym, created_at, role, last_seen_at) "
                        "VALUES (:issuer, :sub, :pseudonym, :now, :role, :now) ON CONFLICT (issuer, sub) "
-                       "DO UPDATE SET role = excluded.role, last_seen_at = excluded.last_seen_at RETURNING id"))
+                       "DO UPDATE SET role = excluded.role, last_seen_at = excluded.last_seen_at "
+                       "RETURNING id, ui_language, reading"))
     if enrol:
         # The progress row's creation is the enrolment date of reports; an existing row stays as it is.
         ctes.append(("p", "INSERT INTO module_progress (issuer, sub, module_id, lessons_viewed, lessons_done, "
@@ -248,6 +254,7 @@ def _pg_sql(context: tuple | None, link: tuple | None, enrol: bool) -> str:
                "(SELECT id FROM l) AS link_pk" if link is not None else "NULL AS link_pk",
                "(SELECT module_id FROM l) AS link_module_id" if link is not None else "NULL AS link_module_id",
                "(SELECT id FROM ln) AS learner_id",
+               "(SELECT ui_language FROM ln) AS ui_language", "(SELECT reading FROM ln) AS reading",
                # Has the learner answered the organisation question, and does the platform have a register?
                "EXISTS (SELECT 1 FROM learner_organisations lo WHERE lo.learner_id = (SELECT id FROM ln)) AS answered",
                "EXISTS (SELECT 1 FROM organisations o WHERE o.issuer = CAST(:issuer AS VARCHAR)) AS register"]

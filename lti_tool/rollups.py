@@ -45,9 +45,14 @@ from sqlalchemy.orm import Session
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
 ALL_COURSES = 0
 NO_ORGANISATION = 0
-# Duration classes are kept per organisation (for the organisation filter) and once more for every organisation
-# together: without that filter the median reads a few hundred classes, not one per organisation and month.
+# Every counter is kept per organisation (the organisation filter reads those) and once more for every
+# organisation together (org_key EVERY_ORGANISATION: modules, months, scores and durations without that filter);
+# the counted facts also once for all modules together (module_id ALL_MODULES: the breakdown by organisation
+# without a module filter). So a dashboard without an organisation filter reads modules × facts counters per day
+# plus organisations × facts, not modules × organisations × facts: at a million rows, a period with partial months
+# reads a few hundred counters per day, not thousands.
 EVERY_ORGANISATION = -1
+ALL_MODULES = "*"
 COUNTED = ("enrolled", "started", "completed", "passed", "certificates")
 SCORE = "score"
 DURATION = "duration"
@@ -123,15 +128,25 @@ def difference(before: Counters, after: Counters) -> Counters:
     return out
 
 
-def _both_grains(counters: Mapping, **fixed) -> dict[str, list[dict]]:
-    """Parameters per table: the month and the day of every counter."""
+def levels(module_id: str, org_key, fact: str) -> tuple[tuple[str, object], ...]:
+    """The (module, organisation) levels a fact of ``module_id`` under ``org_key`` is counted at: its own, every
+    organisation's, and for the counted facts all modules' of its organisation (see ``EVERY_ORGANISATION``)."""
+    if fact in COUNTED:
+        return (module_id, org_key), (module_id, EVERY_ORGANISATION), (ALL_MODULES, org_key)
+    return (module_id, org_key), (module_id, EVERY_ORGANISATION)
+
+
+def _both_grains(counters: Mapping, module_id: str, **fixed) -> dict[str, list[dict]]:
+    """Parameters per table: every level of every counter, on its month and its day. ``org_key`` None: the
+    person's organisation (looked up by the statement); ``key_module`` is the module column, ``module_id`` the
+    module whose courses the statement looks up."""
     params: dict[str, list[dict]] = {"m": [], "d": []}
     for (fact, day, bucket_), (n, total) in counters.items():
-        # org_key None: the person's organisation (looked up by the statement); durations also for all of them.
-        for org_key in (None, EVERY_ORGANISATION) if fact == DURATION else (None,):
+        for key_module, org_key in levels(module_id, None, fact):
             for grain, period in (("m", day[:7]), ("d", day)):
-                params[grain].append({**fixed, "grain": grain, "period": period, "fact": fact, "bucket": bucket_,
-                                      "n": n, "total": total, "org_key": org_key})
+                params[grain].append({**fixed, "module_id": module_id, "key_module": key_module, "grain": grain,
+                                      "period": period, "fact": fact, "bucket": bucket_, "n": n, "total": total,
+                                      "org_key": org_key})
     return params
 
 
@@ -150,7 +165,7 @@ _ADD = f"ON CONFLICT ({_KEY}) DO UPDATE SET n = progress_rollups.n + excluded.n,
 def _typed(sql: str) -> str:
     """Parameters with their types spelled out: PostgreSQL deduces none for a parameter in a SELECT list and
     refuses one deduced as text in one place and varchar in another."""
-    for name in ("issuer", "sub", "module_id", "grain", "period", "fact"):
+    for name in ("issuer", "sub", "module_id", "key_module", "grain", "period", "fact"):
         sql = sql.replace(f":{name}", f"CAST(:{name} AS VARCHAR)")
     for name in ("context_pk", "bucket", "n", "link", "org_key"):
         sql = sql.replace(f":{name}", f"CAST(:{name} AS INTEGER)")
@@ -171,12 +186,12 @@ def _per_table(template: str) -> dict:
 
 _FOR_PERSON = _per_table((
     f"INSERT INTO progress_rollups ({_KEY}, n, total) "
-    f"SELECT :issuer, c.context_pk, :module_id, {_ORG_OF_PERSON}, :grain, :period, :fact, :bucket, :n, :total "
+    f"SELECT :issuer, c.context_pk, :key_module, {_ORG_OF_PERSON}, :grain, :period, :fact, :bucket, :n, :total "
     "FROM (SELECT 0 AS context_pk UNION ALL SELECT pc.context_pk FROM progress_courses pc "
     "WHERE pc.issuer = :issuer AND pc.sub = :sub AND pc.module_id = :module_id) c WHERE 1 = 1 " + _ADD))
 _FOR_PERSON_IN_COURSE = _per_table((
     f"INSERT INTO progress_rollups ({_KEY}, n, total) "
-    f"SELECT :issuer, :context_pk, :module_id, {_ORG_OF_PERSON}, :grain, :period, :fact, :bucket, :n, :total "
+    f"SELECT :issuer, :context_pk, :key_module, {_ORG_OF_PERSON}, :grain, :period, :fact, :bucket, :n, :total "
     "WHERE 1 = 1 " + _ADD))
 _EXPLICIT = {grain: text(f"INSERT INTO {table} ({_KEY}, n, total) VALUES (:issuer, :context_pk, :module_id, "
                          ":org_key, :grain, :period, :fact, :bucket, :n, :total) " + _ADD.replace(
@@ -201,16 +216,21 @@ def enrolment_ctes(progress_cte: str) -> list[tuple[str, str]]:
     """``enrolled`` as data-modifying CTEs of one PostgreSQL statement (the launch's, ``launch_record``): for
     each row the CTE ``progress_cte`` inserted (column ``module_id``), the same counters as ``enrolled`` on the
     local ``:month`` and ``:day``, for course 0 and the person's courses, under the person's organisation."""
+    person_org = _ORG_OF_PERSON.replace(':org_key', 'NULL').replace('learners l ', 'learners lr ').replace('l.', 'lr.')
+    # The three levels (``levels``) as separate CTEs: their keys differ, so no row is upserted twice.
+    level_columns = {"own": ("enrolment.module_id", person_org),
+                     "every": ("enrolment.module_id", str(EVERY_ORGANISATION)),
+                     "all": (f"'{ALL_MODULES}'", person_org)}
     ctes = []
     for grain, period in (("m", ":month"), ("d", ":day")):
-        sql = _typed(
-            f"INSERT INTO progress_rollups ({_KEY}, n, total) "
-            f"SELECT :issuer, courses.context_pk, enrolment.module_id, "
-            f"{_ORG_OF_PERSON.replace(':org_key', 'NULL').replace('learners l ', 'learners lr ').replace('l.', 'lr.')}, "
-            f"'{grain}', CAST({period} AS VARCHAR), 'enrolled', 0, 1, 0.0 FROM {progress_cte} enrolment CROSS JOIN LATERAL "
-            "(SELECT 0 AS context_pk UNION ALL SELECT pc.context_pk FROM progress_courses pc "
-            "WHERE pc.issuer = :issuer AND pc.sub = :sub AND pc.module_id = enrolment.module_id) courses " + _ADD)
-        ctes.append((f"enrolled_{grain}", sql.replace("progress_rollups", TABLES[grain])))
+        for level, (module_column, org_column) in level_columns.items():
+            sql = _typed(
+                f"INSERT INTO progress_rollups ({_KEY}, n, total) "
+                f"SELECT :issuer, courses.context_pk, {module_column}, {org_column}, "
+                f"'{grain}', CAST({period} AS VARCHAR), 'enrolled', 0, 1, 0.0 FROM {progress_cte} enrolment "
+                "CROSS JOIN LATERAL (SELECT 0 AS context_pk UNION ALL SELECT pc.context_pk FROM progress_courses pc "
+                "WHERE pc.issuer = :issuer AND pc.sub = :sub AND pc.module_id = enrolment.module_id) courses " + _ADD)
+            ctes.append((f"enrolled_{grain}_{level}", sql.replace("progress_rollups", TABLES[grain])))
     return ctes
 
 
@@ -270,8 +290,8 @@ def contributions(conn, people: str = "", params: Mapping | None = None) -> dict
     def add(issuer, sub, module_id, org, counters: Counters) -> None:
         for ctx in (ALL_COURSES, *courses.get((issuer, sub, module_id), ())):
             for (fact, day, bucket_), (n, total) in counters.items():
-                for org_key in (org, EVERY_ORGANISATION) if fact == DURATION else (org,):
-                    entry = out[(issuer, ctx, module_id, org_key, fact, day, bucket_)]
+                for key_module, org_key in levels(module_id, org, fact):
+                    entry = out[(issuer, ctx, key_module, org_key, fact, day, bucket_)]
                     entry[0] += n
                     entry[1] += total
 
@@ -363,7 +383,7 @@ def move_person(session: Session, learner_id: int, old_org: int | None, new_org:
         return
     conn = session.connection()
     counters = {key: value for key, value in contributions(conn, *_person(learner_id)).items()
-                if key[3] != EVERY_ORGANISATION}  # the classes of every organisation stay where they are
+                if key[3] != EVERY_ORGANISATION}  # the counters of every organisation stay where they are
     _write(conn, counters, sign=-1, org_key=old_org or NO_ORGANISATION)
     _write(conn, counters, sign=1, org_key=new_org or NO_ORGANISATION)
 
@@ -417,39 +437,46 @@ def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int
     """The dashboard's sums for the filters, without the staff's contributions: ``module`` / ``org`` / ``month``
     → key → {fact: n} for the counted facts, ``score`` → module → [n, total], ``duration`` → module → class →
     [n, seconds]. One statement: the database sums each dimension (UNION ALL of four groupings), so the answer
-    is a few hundred rows however many counters there are."""
+    is a few hundred rows however many counters there are.
+
+    Which level answers what (``levels``): with an organisation filter everything comes from that organisation's
+    own counters. Without it, modules, months, scores and durations come from the counters of every organisation
+    (``EVERY_ORGANISATION``) and the breakdown by organisation from the all-modules counters (``ALL_MODULES``), or
+    from the chosen modules' own counters when modules are filtered."""
     platforms, modules = list(platforms), list(modules)
     params: dict = {"ctx": context_pk or ALL_COURSES}
-    where = ["context_pk = :ctx"]
-    where.append("issuer IN (" + ", ".join(f":p{i}" for i in range(len(platforms))) + ")")
+    base = ["context_pk = :ctx", "issuer IN (" + ", ".join(f":p{i}" for i in range(len(platforms))) + ")"]
     params.update({f"p{i}": p for i, p in enumerate(platforms)})
-    if modules:
-        where.append("module_id IN (" + ", ".join(f":m{i}" for i in range(len(modules))) + ")")
-        params.update({f"m{i}": m for i, m in enumerate(modules)})
+    module_cond = "module_id IN (" + ", ".join(f":m{i}" for i in range(len(modules))) + ")"
+    params.update({f"m{i}": m for i, m in enumerate(modules)})
     org_key = None
     if organisation == "none":
         org_key = NO_ORGANISATION
     elif organisation is not None:
         org_key = int(organisation)
+    counted = "fact IN (" + ", ".join(f"'{f}'" for f in COUNTED) + ")"
     if org_key is not None:
-        where.append("org_key = :org")
         params["org"] = org_key
-    else:  # counts per organisation, durations from the classes of every organisation
-        where.append(f"((fact <> '{DURATION}' AND org_key >= 0) OR (fact = '{DURATION}' AND org_key = "
-                     f"{EVERY_ORGANISATION}))")
-    cond = " AND ".join(where)
-    sources = []
-    for i, (grain, low, high) in enumerate(_periods(since, until)):
-        sources.append(f"SELECT module_id, org_key, period, fact, bucket, n, total FROM {TABLES[grain]} "
-                       f"WHERE {cond} AND period >= :lo{i} AND period <= :hi{i}")
-        params.update({f"lo{i}": low, f"hi{i}": high})
-    # The counters are read once (MATERIALIZED) and summed four ways.
-    counted = f"fact NOT IN ('{SCORE}', '{DURATION}')"
-    sql = (f"WITH r AS MATERIALIZED ({' UNION ALL '.join(sources)}) "
+        main = base + ["org_key = :org", module_cond if modules else f"module_id <> '{ALL_MODULES}'"]
+        by_org = None  # the same counters
+    else:
+        main = base + [f"org_key = {EVERY_ORGANISATION}"] + ([module_cond] if modules else [])
+        by_org = base + ["org_key >= 0", counted, module_cond if modules else f"module_id = '{ALL_MODULES}'"]
+
+    def source(conditions: list[str], name: str) -> str:
+        parts = []
+        for i, (grain, low, high) in enumerate(_periods(since, until)):
+            parts.append(f"SELECT module_id, org_key, period, fact, bucket, n, total FROM {TABLES[grain]} "
+                         f"WHERE {' AND '.join(conditions)} AND period >= :lo{i} AND period <= :hi{i}")
+            params.update({f"lo{i}": low, f"hi{i}": high})
+        return f"{name} AS MATERIALIZED ({' UNION ALL '.join(parts)})"
+
+    ctes = [source(main, "r")] + ([source(by_org, "o")] if by_org else [])
+    sql = (f"WITH {', '.join(ctes)} "
            f"SELECT 'module', module_id, fact, 0, SUM(n), SUM(total) FROM r WHERE fact <> '{DURATION}' "
            "GROUP BY module_id, fact "
-           "UNION ALL SELECT 'org', CAST(org_key AS VARCHAR(20)), fact, 0, SUM(n), SUM(total) FROM r "
-           f"WHERE {counted} GROUP BY org_key, fact "
+           f"UNION ALL SELECT 'org', CAST(org_key AS VARCHAR(20)), fact, 0, SUM(n), SUM(total) FROM "
+           f"{'o' if by_org else 'r'} WHERE {counted} GROUP BY org_key, fact "
            "UNION ALL SELECT 'month', substr(period, 1, 7), fact, 0, SUM(n), SUM(total) FROM r "
            f"WHERE {counted} GROUP BY substr(period, 1, 7), fact "
            "UNION ALL SELECT 'duration', module_id, fact, bucket, SUM(n), SUM(total) FROM r "
@@ -471,23 +498,32 @@ def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int
 
     for dim, key, fact, bucket_, n, total in conn.execute(text(sql), params):
         add(dim, int(key) if dim == "org" else key, fact, bucket_, int(n), float(total or 0.0))
-    # Staff are few: subtract what their rows contribute, with the same filters.
+    # Staff are few: subtract what their rows contribute, at the same levels and with the same filters.
     staff = ("l.role IN ('trainer', 'coordinator') AND l.issuer IN ("
              + ", ".join(f":p{i}" for i in range(len(platforms))) + ")")
     low_day = since.isoformat() if since else "0000-00-00"
     high_day = until.isoformat() if until else "9999-99-99"
+
+    def chosen(module_id: str) -> bool:
+        return module_id in modules if modules else module_id != ALL_MODULES
+
     for (issuer, ctx, module_id, org, fact, day, bucket_), (n, total) in contributions(
             conn, staff, {f"p{i}": p for i, p in enumerate(platforms)}).items():
-        if ctx != params["ctx"] or (modules and module_id not in modules) or (org_key is not None and org != org_key):
+        if ctx != params["ctx"] or not low_day <= day <= high_day:
             continue
-        if org_key is None and (fact == DURATION) != (org == EVERY_ORGANISATION):
-            continue
-        if not low_day <= day <= high_day:
-            continue
-        if fact in (SCORE, DURATION):
-            add("module", module_id, fact, bucket_, -n, -total)
+        if org_key is not None:
+            dims = (("module", module_id), ("org", org), ("month", day[:7])) if org == org_key and chosen(
+                module_id) else ()
+        elif org == EVERY_ORGANISATION:
+            dims = (("module", module_id), ("month", day[:7])) if chosen(module_id) else ()
         else:
-            for dim, key in (("module", module_id), ("org", org), ("month", day[:7])):
+            in_breakdown = fact in COUNTED and (module_id in modules if modules else module_id == ALL_MODULES)
+            dims = (("org", org),) if in_breakdown else ()
+        for dim, key in dims:
+            if fact in (SCORE, DURATION):
+                if dim == "module":
+                    add("module", module_id, fact, bucket_, -n, -total)
+            else:
                 add(dim, key, fact, bucket_, -n, -total)
     return out
 

@@ -5,9 +5,14 @@ are browser tests (those need Debian's Chromium: ``make test`` installs it as ro
 """
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
+
+# Apps and tool servers of the tests start without the warm-up (certificate fonts, templates: a second or two each,
+# hundreds of apps); tests/certificates/test_warm_up.py checks the warm-up itself.
+os.environ.setdefault("VAMOS_WARM_UP", "0")
 
 BROWSER_FIXTURES = {"browser", "browser_3pc_blocked"}
 _BROWSER_KEY = pytest.StashKey[set]()

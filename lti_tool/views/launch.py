@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from .. import organisations
+from .. import organisations, preferences
 from ..certificates import name_from_claims
 from ..errors import LaunchError
 from ..launch_record import AGS_ENDPOINT, record_launch
@@ -258,6 +258,9 @@ def _record(result: ValidatedLaunch) -> dict:
         "issuer": claims["iss"],
         "sub": claims["sub"],
         "locale": _locale(claims),
+        # The learner's stored choices (lti_tool/i18n.py reads them from the session; none: the launch's locale).
+        "ui_language": rec.ui_language,
+        "reading": preferences.Reading.decode(rec.reading).encode(),
         "csrf": secrets.token_urlsafe(32),  # every POST of the learner pages carries it
         # Only in the server-side session (never in lti_user): printed on a certificate if one is issued.
         "learner_name": name_from_claims(claims),

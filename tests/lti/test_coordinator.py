@@ -216,6 +216,9 @@ def test_launch_enrols_and_the_course_filter_finds_the_learner(lti_env):
         learner = s.scalars(select(Learner)).one()
         assert learner.role == "learner" and learner.issuer == env.platform.issuer
     assert (queries.dashboard(env.db, platform).total["enrolled"], queries.dashboard(env.db, platform).total["started"]) == (1, 0)
+    from .test_rollups import assert_counters_are_the_rebuilds
+
+    assert_counters_are_the_rebuilds(env.db)  # the launch's own statement (PostgreSQL: enrolment CTEs) at every level
     assert login.session.get(f"{env.tool_url}/module/{MODULE}/lesson/einfuehrung", params={"ls": sid}).status_code == 200
     with env.db.session() as s:
         link_pk = s.scalar(select(func.min(ProgressEvent.resource_link_pk)))

@@ -176,11 +176,18 @@ def test_rollups_equal_the_rows_after_random_event_sequences(app, seed):  # noqa
                 assert_equal_to_rows(db, rng)
     assert completions, "the sequence should complete a module at least once"
     assert_equal_to_rows(db, rng)
-    # The backfill computes the same counters from the rows.
-    def counters(conn) -> dict:
-        return {r[:8]: (r[8], round(r[9], 6)) for table in rollups.TABLES.values() for r in conn.exec_driver_sql(
-            f"SELECT * FROM {table} WHERE n <> 0")}
+    assert_counters_are_the_rebuilds(db)
 
+
+def counters(conn) -> dict:
+    """Every counter that is not 0, keyed issuer, context_pk, grain, period, module_id, org_key, fact, bucket (the
+    tables' column order)."""
+    return {r[:8]: (r[8], round(r[9], 6)) for table in rollups.TABLES.values() for r in conn.exec_driver_sql(
+        f"SELECT * FROM {table} WHERE n <> 0")}
+
+
+def assert_counters_are_the_rebuilds(db) -> None:
+    """The counters the write paths kept are exactly those the backfill computes from the rows, at every level."""
     with db.connection() as conn:
         before = counters(conn)
         rollups.rebuild(conn)
@@ -228,5 +235,38 @@ def test_rebuild_rollups_command(tmp_path, backend):
         assert run_cli(Env, "lti", "rebuild-rollups") == 0
         assert run_cli(Env, "lti", "rebuild-rollups", "--check") == 0
         assert queries.dashboard(db, queries.Filters(platforms=["https://lms-a.example.org"])).total["completed"] == 9
+    finally:
+        app.extensions["vamos"].db.dispose()
+
+
+def test_migration_0012_adds_the_levels_to_existing_counters(tmp_path, backend):
+    """An installation at 0011 has counters per module and organisation only; 0012 adds the every-organisation and
+    all-modules levels as their sums: afterwards the tables hold exactly what the rows give (``rebuild``), and the
+    downgrade returns to the 0011 counters."""
+    from alembic import command
+
+    from lti_tool.app import create_app
+    from lti_tool.db import alembic_config
+
+    from .conftest import make_config
+    from .test_coordinator import seed
+
+    app = create_app(make_config(tmp_path, backend))
+    try:
+        seed(app)
+        db = app.extensions["vamos"].db
+        with db.connection() as conn:
+            head = counters(conn)
+        assert any(key[4] == rollups.ALL_MODULES for key in head)
+        assert any(key[5] == rollups.EVERY_ORGANISATION and key[6] == "completed" for key in head)
+        with db.engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0011")
+        with db.connection() as conn:
+            old = counters(conn)
+        assert old and not any(key[4] == rollups.ALL_MODULES for key in old)
+        assert all(key[6] == rollups.DURATION for key in old if key[5] == rollups.EVERY_ORGANISATION)
+        db.migrate()
+        with db.connection() as conn:
+            assert counters(conn) == head
     finally:
         app.extensions["vamos"].db.dispose()

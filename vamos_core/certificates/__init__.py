@@ -26,7 +26,7 @@ from .credential import (
 from .fonts import MissingFontError
 from .issuer import IssuerSettings
 from .german import german_date, german_hours, german_percent
-from .pdf import ATTACHMENT_NAME, render_pdf
+from .pdf import ATTACHMENT_NAME, render_pdf, warm_up
 from .record import CertificateData, ModuleInfo
 
 
@@ -42,5 +42,5 @@ __all__ = [
     "ModuleInfo", "SigningKey",
     "archive_name", "build_credential", "certificate_filename", "generate_certificate", "german_date", "german_hours", "german_percent",
     "is_valid_code", "issue_credential", "new_code", "normalize_code", "render_pdf", "sign_credential",
-    "stream_zip", "verify_credential", "write_zip",
+    "stream_zip", "verify_credential", "warm_up", "write_zip",
 ]

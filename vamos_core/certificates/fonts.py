@@ -222,11 +222,11 @@ def without_layout(path: Path) -> Path:
     still shapes with the original file. Font collections (.ttc) are left as they are."""
     if path.suffix.lower() not in (".ttf", ".otf"):
         return path
-    font = ttLib.TTFont(path, recalcBBoxes=False, recalcTimestamp=False)
-    for tag in _NOT_EMBEDDED:
-        if tag in font:
-            del font[tag]
-    return _save_atomically(font, _scratch_dir() / f"{path.stem}-nolayout{path.suffix}")
+    with ttLib.TTFont(path, recalcBBoxes=False, recalcTimestamp=False) as font:
+        for tag in _NOT_EMBEDDED:
+            if tag in font:
+                del font[tag]
+        return _save_atomically(font, _scratch_dir() / f"{path.stem}-nolayout{path.suffix}")
 
 
 @lru_cache(maxsize=None)
@@ -240,8 +240,8 @@ def trimmed(path: Path, part: str = DEJAVU_ALL) -> Path:
     options.notdef_outline = True
     options.glyph_names = True
     options.drop_tables += ["FFTM"]
-    font = ttLib.TTFont(path)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[c for start, end in ranges for c in range(start, end + 1)])
-    subsetter.subset(font)
-    return _save_atomically(font, _scratch_dir() / f"{path.stem}-{part}{path.suffix}")
+    with ttLib.TTFont(path) as font:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[c for start, end in ranges for c in range(start, end + 1)])
+        subsetter.subset(font)
+        return _save_atomically(font, _scratch_dir() / f"{path.stem}-{part}{path.suffix}")
