@@ -70,6 +70,8 @@ def main() -> None:
     parser.add_argument("--path", default="launch", choices=["launch", "lesson", "quiz"])
     parser.add_argument("-n", type=int, default=300)
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the measured part")
+    parser.add_argument("--cprofile", action="store_true",
+                        help="print cProfile's own-time table of the measured part (exact call counts)")
     args = parser.parse_args()
 
     import os
@@ -128,10 +130,21 @@ def main() -> None:
             profiler = Profiler(interval=0.0005)
             profiler.start()
         statements[0] = 0
+        exact = None
+        if args.cprofile:
+            import cProfile
+
+            exact = cProfile.Profile()
+            exact.enable()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         for i in range(args.n):
             op(i)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        if exact:
+            import pstats
+
+            exact.disable()
+            pstats.Stats(exact).sort_stats("tottime").print_stats(40)
         if profiler:
             profiler.stop()
             print(profiler.output_text(unicode=True, color=False, show_all=False))

@@ -118,17 +118,31 @@ def _localised(variables: dict) -> dict:
             else value for key, value in variables.items()}
 
 
+def format_template(context, text: str):
+    """A translated message ready for ``%``: integer fields as text fields (numbers arrive formatted), marked safe
+    under autoescape as Jinja's newstyle gettext does (the variables are escaped by ``%``)."""
+    text = _INTEGER_FIELD.sub(r"%(\1)s", text)
+    return Markup(text) if context.eval_ctx.autoescape else text
+
+
+def fill(template, variables: dict):
+    """The message with its variables, numbers in the locale's digits."""
+    return template % _localised(variables)
+
+
 def _interpolate(context, text: str, variables: dict):
     """What Jinja's newstyle gettext does (autoescape, then ``%``), with numbers in the locale's digits."""
-    text = _INTEGER_FIELD.sub(r"%(\1)s", text)
-    if context.eval_ctx.autoescape:
-        return Markup(text) % _localised(variables)
-    return text % _localised(variables)
+    return fill(format_template(context, text), variables)
+
+
+def message_template(context, string: str):
+    """The translation of ``string`` in the request's language, ready for ``fill`` (``template_text`` keeps it)."""
+    return format_template(context, get_translations().ugettext(string))
 
 
 @pass_context
 def _gettext(context, string: str, **variables):
-    return _interpolate(context, get_translations().ugettext(string), variables)
+    return fill(message_template(context, string), variables)
 
 
 @pass_context

@@ -15,7 +15,10 @@ import pytest
 os.environ.setdefault("VAMOS_WARM_UP", "0")
 
 BROWSER_FIXTURES = {"browser", "browser_3pc_blocked"}
-_BROWSER_KEY = pytest.StashKey[set]()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: uses Debian's Chromium (set from the test's fixtures)")
 
 
 def _reason(report) -> str:
@@ -26,9 +29,12 @@ def _reason(report) -> str:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    # From the reports, not from the collection: with pytest-xdist (make test) only the workers collect, and
+    # their reports carry each test's keywords, the browser marker included.
     skipped = terminalreporter.stats.get("skipped", [])
-    browser_ids = config.stash.get(_BROWSER_KEY, set())
-    browser = sum(1 for r in skipped if r.nodeid in browser_ids)
+    browser_ids = {r.nodeid for reports in terminalreporter.stats.values() for r in reports
+                   if "browser" in (getattr(r, "keywords", None) or {})}
+    browser = len({r.nodeid for r in skipped if r.nodeid in browser_ids})
     terminalreporter.write_line(
         f"Übersprungen: {len(skipped)} Tests, davon {browser} Browser-Tests (von {len(browser_ids)}).")
     for reason, count in Counter(_reason(r) for r in skipped).most_common():
@@ -36,5 +42,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    config.stash[_BROWSER_KEY] = {item.nodeid for item in items
-                                  if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))}
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
