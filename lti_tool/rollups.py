@@ -466,8 +466,11 @@ def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int
     def source(conditions: list[str], name: str) -> str:
         parts = []
         for i, (grain, low, high) in enumerate(_periods(since, until)):
+            # The grain, though each table holds one: it precedes the period in the primary key, so without it
+            # the index only narrows to the course and every period of it is read (1 s instead of 0.1 s at 1M rows).
             parts.append(f"SELECT module_id, org_key, period, fact, bucket, n, total FROM {TABLES[grain]} "
-                         f"WHERE {' AND '.join(conditions)} AND period >= :lo{i} AND period <= :hi{i}")
+                         f"WHERE {' AND '.join(conditions)} AND grain = '{grain}' AND period >= :lo{i} "
+                         f"AND period <= :hi{i}")
             params.update({f"lo{i}": low, f"hi{i}": high})
         return f"{name} AS MATERIALIZED ({' UNION ALL '.join(parts)})"
 
