@@ -512,6 +512,12 @@ class ProgressRollup(Base):
     """One counter of the coordinator dashboard (``lti_tool.rollups``), maintained in the facts' transactions."""
 
     __tablename__ = "progress_rollups"
+    # Read paths of the dashboard (lti_tool.rollups.read): one organisation's (or every organisation's) counters, and
+    # one module's (or all modules') per organisation, each over a period range (migration 0012).
+    __table_args__ = (
+        Index("ix_progress_rollups_org", "issuer", "context_pk", "grain", "org_key", "period"),
+        Index("ix_progress_rollups_module", "issuer", "context_pk", "grain", "module_id", "period"),
+    )
 
     issuer: Mapped[str] = mapped_column(String(500), primary_key=True)
     context_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: every course
@@ -529,6 +535,12 @@ class ProgressRollupDaily(Base):
     """The same counters per local day (grain "d"): read only for the partial months of a period filter."""
 
     __tablename__ = "progress_rollups_daily"
+    # Read paths of the dashboard (lti_tool.rollups.read): one organisation's (or every organisation's) counters, and
+    # one module's (or all modules') per organisation, each over a period range (migration 0012).
+    __table_args__ = (
+        Index("ix_progress_rollups_daily_org", "issuer", "context_pk", "grain", "org_key", "period"),
+        Index("ix_progress_rollups_daily_module", "issuer", "context_pk", "grain", "module_id", "period"),
+    )
 
     issuer: Mapped[str] = mapped_column(String(500), primary_key=True)
     context_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
