@@ -12,7 +12,7 @@ separate processes, claiming with leases) — from the first claim until nothing
 if every statement is ``sent`` in the outbox and the LRS's own statement file holds each id exactly once
 (nothing lost, nothing twice).
 
-    .venv/bin/python bench/xapi.py [--json] [--statements 20000] [--repeats 3]
+    .venv/bin/python bench/xapi.py [--json] [--statements 5000] [--repeats 3]
 """
 from __future__ import annotations
 
@@ -206,7 +206,10 @@ def run(statements: int, repeats: int, batch: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--statements", type=int, default=2000 if QUICK else 20000)
+    # 5,000: Ralph's filesystem backend (the LRS these machines can run) reads its whole statement file for each
+    # POST's duplicate check, so its cost per statement grows with the statements it holds (10.6 ms CPU each at
+    # 20,000, 250 s per run): a longer run would measure that backend, not the tool's sender.
+    parser.add_argument("--statements", type=int, default=1000 if QUICK else 5000)
     parser.add_argument("--repeats", type=int, default=1 if QUICK else 3)
     parser.add_argument("--batch", type=int, default=20, help="statements per claim and POST (the sender's default)")
     parser.add_argument("--json", action="store_true")

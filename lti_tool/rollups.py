@@ -408,11 +408,12 @@ def rename_sub(session: Session, issuer: str, old: str, new: str) -> None:
 # ---------------------------------------------------------------- reading (the dashboard)
 
 
-def _periods(since: date | None, until: date | None) -> list[tuple[str, str, str]]:
-    """(grain, first, last) ranges of periods covering the local days since..until: whole months from the
-    month rows, the partial first and last months from the day rows."""
+def _periods(since: date | None, until: date | None) -> list[tuple[str, str, str, int]]:
+    """(grain, first, last, sign) ranges of periods whose signed sum covers the local days since..until: whole
+    months from the month rows; a partial first or last month from the day rows — its own days, or, when fewer,
+    the whole month minus the days outside the period (sign -1): at most about half a month of days per end."""
     if since is None and until is None:
-        return [("m", "0000-00", "9999-99")]
+        return [("m", "0000-00", "9999-99", 1)]
 
     def next_month(day: date) -> date:
         return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -422,13 +423,23 @@ def _periods(since: date | None, until: date | None) -> list[tuple[str, str, str
     first_full = None if since is None else (since if since.day == 1 else next_month(since))
     end_full = None if until is None else (next_month(until) if (until + one).day == 1 else until.replace(day=1))
     if first_full is not None and end_full is not None and first_full >= end_full:
-        return [("d", since.isoformat(), until.isoformat())]
+        return [("d", since.isoformat(), until.isoformat(), 1)]
     ranges = [("m", first_full.isoformat()[:7] if first_full else "0000-00",
-               (end_full - one).isoformat()[:7] if end_full else "9999-99")]
+               (end_full - one).isoformat()[:7] if end_full else "9999-99", 1)]
     if since is not None and since != first_full:
-        ranges.append(("d", since.isoformat(), (first_full - one).isoformat()))
+        inside, outside = (first_full - since).days, since.day - 1
+        if outside < inside:  # the month minus its days before ``since``
+            ranges += [("m", since.isoformat()[:7], since.isoformat()[:7], 1),
+                       ("d", since.replace(day=1).isoformat(), (since - one).isoformat(), -1)]
+        else:
+            ranges.append(("d", since.isoformat(), (first_full - one).isoformat(), 1))
     if until is not None and end_full <= until:
-        ranges.append(("d", end_full.isoformat(), until.isoformat()))
+        inside, outside = until.day, (next_month(until) - until).days - 1
+        if outside < inside:  # the month minus its days after ``until``
+            ranges += [("m", until.isoformat()[:7], until.isoformat()[:7], 1),
+                       ("d", (until + one).isoformat(), (next_month(until) - one).isoformat(), -1)]
+        else:
+            ranges.append(("d", end_full.isoformat(), until.isoformat(), 1))
     return ranges
 
 
@@ -465,10 +476,11 @@ def read(conn, platforms: Iterable[str], modules: Iterable[str], context_pk: int
 
     def source(conditions: list[str], name: str) -> str:
         parts = []
-        for i, (grain, low, high) in enumerate(_periods(since, until)):
+        for i, (grain, low, high, sign) in enumerate(_periods(since, until)):
+            signed = "n, total" if sign > 0 else "-n AS n, -total AS total"
             # The grain, though each table holds one: it precedes the period in the primary key, so without it
             # the index only narrows to the course and every period of it is read (1 s instead of 0.1 s at 1M rows).
-            parts.append(f"SELECT module_id, org_key, period, fact, bucket, n, total FROM {TABLES[grain]} "
+            parts.append(f"SELECT module_id, org_key, period, fact, bucket, {signed} FROM {TABLES[grain]} "
                          f"WHERE {' AND '.join(conditions)} AND grain = '{grain}' AND period >= :lo{i} "
                          f"AND period <= :hi{i}")
             params.update({f"lo{i}": low, f"hi{i}": high})

@@ -64,6 +64,8 @@ def _filters(db, rng: random.Random) -> list[queries.Filters]:
     out = [queries.Filters(platforms=[ISSUER]), queries.Filters(platforms=[ISSUER], modules=[ALL_ON_ONE]),
            queries.Filters(platforms=[ISSUER], organisation="none"),
            queries.Filters(platforms=[ISSUER], since=date(2026, 3, 1), until=date(2026, 3, 31)),
+           # both ends read as a whole month minus its few days outside the period (rollups._periods)
+           queries.Filters(platforms=[ISSUER], since=date(2026, 2, 3), until=date(2026, 4, 28)),
            queries.Filters(platforms=[ISSUER], since=min(days[:2]), until=max(days[:2])),
            queries.Filters(platforms=[ISSUER], since=days[2]), queries.Filters(platforms=[ISSUER], until=days[3]),
            queries.Filters(platforms=[ISSUER, "https://anderes.example.org"], modules=[ONE_PER_PAGE],
@@ -195,14 +197,21 @@ def assert_counters_are_the_rebuilds(db) -> None:
 
 
 def test_periods_read_whole_months_and_partial_days():
+    """Whole months from the month rows; a partial month from its own days, or — when fewer — as the whole month
+    minus the days outside the period (sign -1)."""
     P = rollups._periods
-    assert P(None, None) == [("m", "0000-00", "9999-99")]
-    assert P(date(2026, 4, 1), date(2026, 4, 30)) == [("m", "2026-04", "2026-04")]
-    assert P(date(2026, 3, 10), date(2026, 4, 15)) == [("d", "2026-03-10", "2026-04-15")]
+    assert P(None, None) == [("m", "0000-00", "9999-99", 1)]
+    assert P(date(2026, 4, 1), date(2026, 4, 30)) == [("m", "2026-04", "2026-04", 1)]
+    assert P(date(2026, 3, 10), date(2026, 4, 15)) == [("d", "2026-03-10", "2026-04-15", 1)]
+    # 10 March: 22 days inside, 9 outside → March minus 1–9 March; 15 June: 15 inside, 15 outside → the days.
     assert P(date(2026, 3, 10), date(2026, 6, 15)) == [
-        ("m", "2026-04", "2026-05"), ("d", "2026-03-10", "2026-03-31"), ("d", "2026-06-01", "2026-06-15")]
-    assert P(None, date(2026, 2, 27)) == [("m", "0000-00", "2026-01"), ("d", "2026-02-01", "2026-02-27")]
-    assert P(date(2026, 12, 31), None) == [("m", "2027-01", "9999-99"), ("d", "2026-12-31", "2026-12-31")]
+        ("m", "2026-04", "2026-05", 1), ("m", "2026-03", "2026-03", 1), ("d", "2026-03-01", "2026-03-09", -1),
+        ("d", "2026-06-01", "2026-06-15", 1)]
+    assert P(date(2026, 3, 20), date(2026, 6, 10)) == [
+        ("m", "2026-04", "2026-05", 1), ("d", "2026-03-20", "2026-03-31", 1), ("d", "2026-06-01", "2026-06-10", 1)]
+    assert P(None, date(2026, 2, 27)) == [
+        ("m", "0000-00", "2026-01", 1), ("m", "2026-02", "2026-02", 1), ("d", "2026-02-28", "2026-02-28", -1)]
+    assert P(date(2026, 12, 31), None) == [("m", "2027-01", "9999-99", 1), ("d", "2026-12-31", "2026-12-31", 1)]
 
 
 def test_median_of_duration_classes():
