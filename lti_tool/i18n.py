@@ -11,6 +11,7 @@ template ``_``/``ngettext`` format numeric variables before interpolation, so ``
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -151,6 +152,14 @@ def _ngettext(context, singular: str, plural: str, num: int, **variables):
     return _interpolate(context, get_translations().ungettext(singular, plural, num), variables)
 
 
+@lru_cache(maxsize=256)
+def _lang_attributes(content: str, interface: str) -> Markup:
+    """Remembered per pair of languages: a quiz page asks for every question and option (81 calls a cycle)."""
+    if base_language(content) == base_language(interface):
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (content, text_direction(content))
+
+
 def init_app(app: Flask) -> None:
     languages = available_languages()
     app.config["VAMOS_LANGUAGES"] = languages
@@ -172,10 +181,7 @@ def init_app(app: Flask) -> None:
     def content_lang(module) -> Markup:
         """``lang``/``dir`` for the module's own text when it differs from the interface language
         (WCAG 3.1.2: a German lesson inside an Arabic interface is read with German rules, left to right)."""
-        content = getattr(module, "language", DEFAULT) or DEFAULT
-        if base_language(content) == base_language(ui_lang()):
-            return Markup("")
-        return Markup(' lang="%s" dir="%s"') % (content, text_direction(content))
+        return _lang_attributes(getattr(module, "language", DEFAULT) or DEFAULT, ui_lang())
 
     def content_text(text, language: str = DEFAULT) -> Markup:
         """German content (a module or lesson title) inside interface text: isolated and marked (``<bdi lang>``),
