@@ -42,16 +42,12 @@ venv install: $(STAMP)
 validate: $(STAMP)
 	$(VENV)/bin/vamos validate --reading-aids course_content
 
-# Two pytest processes (pytest-xdist; one file stays in one process, so its module fixtures are built once): most
-# tests wait on tool servers, LMS servers and Chromium, so two processes on two cores finish well before one.
-# TEST_WORKERS=0 runs everything in this process (pytest's own -n 0).
-TEST_WORKERS ?= 2
 # Debian packages (Chromium, fonts, poppler) are installed as root or named with the apt command
 # (.ci/system-packages); pytest ends with a summary of skipped tests and their reasons (tests/conftest.py).
 test: $(STAMP) $(NPM_STAMP)
 	@.ci/system-packages $(PY)
 	$(VENV)/bin/vamos validate --reading-aids course_content
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests
+	$(PY) -m pytest -q tests
 
 # Ports: TOOL_PORT=8001 LMS_PORT=8000 make demo
 TOOL_PORT ?= 5001

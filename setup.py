@@ -60,7 +60,6 @@ LTI = [
 ]
 TEST = [
     "pytest>=8",
-    "pytest-xdist>=3.5",  # make test runs the suite in two processes (most tests wait on servers and browsers)
     "xblock-sdk==0.15.*",  # the XBlock workbench (make workbench) and the browser test of the XBlocks
     "olxcleaner>=0.3",  # third-party OLX checker for the exported courses (its command: edx-cleaner)
     "jsonschema>=4.18",  # student_view_data of the XBlocks is checked against a schema

@@ -29,8 +29,8 @@ def _reason(report) -> str:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    # From the reports, not from the collection: with pytest-xdist (make test) only the workers collect, and
-    # their reports carry each test's keywords, the browser marker included.
+    # From the reports, not from the collection: the reports carry each test's keywords, the browser marker
+    # included (and also reach the controller when the suite runs under pytest-xdist, where only workers collect).
     skipped = terminalreporter.stats.get("skipped", [])
     browser_ids = {r.nodeid for reports in terminalreporter.stats.values() for r in reports
                    if "browser" in (getattr(r, "keywords", None) or {})}
