@@ -168,7 +168,10 @@ def _warm_up(app: Flask) -> None:
     and every template compiled, so no learner's request pays for them."""
     from vamos_core import certificates
 
-    certificates.warm_up()
+    try:
+        certificates.warm_up()
+    except Exception as exc:  # noqa: BLE001 - e.g. fonts missing: the tool still serves; issuing says why later
+        log.warning("certificate fonts not prepared at start: %s", type(exc).__name__)
     for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
         app.jinja_env.get_template(name)
 

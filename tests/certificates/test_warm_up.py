@@ -41,3 +41,16 @@ def test_the_tool_warms_up_per_process_when_configured(tmp_path, monkeypatch, se
     assert len(calls) == expected
     compiled = app.jinja_env.cache  # the templates compiled at start
     assert (len(compiled) > 20) == setting
+
+
+def test_a_failing_warm_up_does_not_stop_the_tool(tmp_path, monkeypatch, caplog):
+    """Fonts missing on a host: the tool starts (certificates say why when issued), the log names the cause."""
+    from lti_tool.app import create_app
+
+    def missing():
+        raise certificates.MissingFontError("no font for Arabic")
+
+    monkeypatch.setattr(certificates, "warm_up", missing)
+    app = create_app(instance_dir=tmp_path, secret_key="x" * 32, warm_up=True, log_level="WARNING")
+    assert app.test_client().get("/healthz").status_code == 200
+    assert "MissingFontError" in caplog.text
