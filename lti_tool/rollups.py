@@ -217,13 +217,12 @@ def enrolment_ctes(progress_cte: str) -> list[tuple[str, str]]:
     each row the CTE ``progress_cte`` inserted (column ``module_id``), the same counters as ``enrolled`` on the
     local ``:month`` and ``:day``, for course 0 and the person's courses, under the person's organisation."""
     person_org = _ORG_OF_PERSON.replace(':org_key', 'NULL').replace('learners l ', 'learners lr ').replace('l.', 'lr.')
-    # The three levels (``levels``) as separate CTEs: their keys differ, so no row is upserted twice.
-    level_columns = {"own": ("enrolment.module_id", person_org),
-                     "every": ("enrolment.module_id", str(EVERY_ORGANISATION)),
-                     "all": (f"'{ALL_MODULES}'", person_org)}
+    # The levels of ``levels`` as SQL columns, one CTE each: their keys differ, so no row is upserted twice.
+    level_columns = [(f"'{m}'" if m == ALL_MODULES else m, str(o))
+                     for m, o in levels("enrolment.module_id", person_org, "enrolled")]
     ctes = []
     for grain, period in (("m", ":month"), ("d", ":day")):
-        for level, (module_column, org_column) in level_columns.items():
+        for level, (module_column, org_column) in enumerate(level_columns):
             sql = _typed(
                 f"INSERT INTO progress_rollups ({_KEY}, n, total) "
                 f"SELECT :issuer, courses.context_pk, {module_column}, {org_column}, "
